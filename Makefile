@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Makefile - pcpupool's commands.
+#
+#   make            build the modules against KDIR (default: the cached
+#                   debug test kernel, built on first use)
+#   make run        main job: boot the debug kernel in QEMU, load pcpupool,
+#                   show /sys/kernel/debug/pcpupool/, unload
+#   make check      every test: KUnit suites in the debug kernel (log scanned
+#                   for splats), the negative controls, the stock-kernel smoke
+#   make shell      interactive guest with the modules loaded
+#   make kernel     only build (or find) the debug test kernel
+#   make stock      build pcpupool.ko against Debian's stock 6.12 headers
+#
+# KDIR=/lib/modules/<ver>/build builds against another kernel.
+
+SHELL := /bin/bash
+PWD_ := $(shell pwd)
+BUILD ?= $(PWD_)/build
+
+ifeq ($(KDIR),)
+KDIR = $(shell scripts/build-kernel.sh scripts/debug.config | tail -1)
+endif
+
+.PHONY: all modules clean kernel run check shell stock deps
+
+all: modules
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/build-kernel.sh scripts/debug.config
+
+modules: deps
+	$(MAKE) -C $(KDIR) M=$(PWD_) modules
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C $(KDIR) M=$(PWD_) clean 2>/dev/null || \
+	  find . -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' | xargs rm -f
+
+stock: deps
+	@scripts/stock.sh build
+
+run: deps
+	@scripts/run.sh run
+
+shell: deps
+	@scripts/run.sh shell
+
+check: deps
+	@scripts/check.sh

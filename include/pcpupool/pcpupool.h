@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcpupool.h - pcpupool's C API for other modules.
+ *
+ * A percpu allocator IO paths can call.  pcpupool_alloc() behaves like
+ * alloc_percpu_gfp():
+ *
+ *  - @gfp without __GFP_DIRECT_RECLAIM (GFP_NOWAIT, GFP_ATOMIC): the atomic
+ *    path.  Served only from already populated memory, under a spinlock
+ *    with IRQs off, never sleeps; callable in hardirq/softirq context and
+ *    with spinlocks held.  On failure returns NULL at once and kicks the
+ *    balance work, which repopulates in the background.
+ *  - sleepable gfp: may take the allocator mutex and create/populate
+ *    chunks.  The task's memalloc_noio/nofs scope and the gfp's own
+ *    NOIO/NOFS are honoured by every internal allocation, and allocations
+ *    made under the mutex never enter FS/IO reclaim.  A fatal signal while
+ *    waiting for the mutex returns NULL; __GFP_NOFAIL waits and retries.
+ *
+ * Memory comes back zeroed on every CPU.  @size is 1..unit size, @align a
+ * power of two up to PAGE_SIZE; a bad size or alignment WARNs once (unless
+ * __GFP_NOWARN) and returns NULL.  pcpupool_free(NULL) is a no-op; freeing a
+ * pointer pcpupool did not return, or twice, WARNs once and changes nothing.
+ * pcpupool_free() may be called from any context.
+ */
+#ifndef PCPUPOOL_H
+#define PCPUPOOL_H
+
+#include <linux/compiler.h>
+#include <linux/gfp.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+#include <linux/cpumask.h>
+#include <asm/local64.h>
+#include "stats.h"
+
+void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp);
+void pcpupool_free(void __percpu *ptr);
+void pcpupool_get_stats(struct pcpupool_stats *st);
+
+/* unit_off[cpu]: the same for every chunk; set at module load. */
+extern const unsigned long *pcpupool_unit_off;
+
+/* CPU @cpu's copy of @ptr: one load and one add. */
+static inline void *pcpupool_ptr(const void __percpu *ptr, int cpu)
+{
+	return (void *)((unsigned long)(__force const void *)ptr +
+			pcpupool_unit_off[cpu]);
+}
+
+#define pcpupool_typed_ptr(ptr, cpu) \
+	((typeof(*(ptr)) *)pcpupool_ptr((const void __percpu *)(ptr), cpu))
+
+/*
+ * A u64 percpu counter: pcpupool_alloc(sizeof(u64), sizeof(u64), gfp).
+ * Adding is IRQ-safe on the local CPU (local64_add is one non-locked RMW
+ * instruction on x86) with preemption disabled around it; no shared atomic.
+ */
+static inline void pcpupool_counter_add(void __percpu *ctr, s64 delta)
+{
+	preempt_disable();
+	local64_add(delta, (local64_t *)pcpupool_ptr(ctr, smp_processor_id()));
+	preempt_enable();
+}
+
+static inline u64 pcpupool_counter_sum(void __percpu *ctr)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += local64_read((local64_t *)pcpupool_ptr(ctr, cpu));
+	return sum;
+}
+
+#endif /* PCPUPOOL_H */

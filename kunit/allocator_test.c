@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocator_test.c - suite pcpupool_alloc: the allocator through its
+ * exported API, on real vmalloc chunks and per-CPU pages.
+ *
+ * Every case frees what it allocated and ends with the allocator's own
+ * consistency check (hints vs full recount, global counters vs chunks).
+ * Watermarks changed by a case are restored by the suite's exit hook.
+ */
+#include <kunit/test.h>
+#include <linux/bottom_half.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vmalloc.h>
+#include <pcpupool/pcpupool.h>
+#include "../module/core_api.h"
+
+#define CHECK_CONSISTENT(test)                                          \
+	do {                                                            \
+		const char *__err = pcpupool_test_check();              \
+		KUNIT_EXPECT_PTR_EQ_MSG(test, __err, NULL, "%s", __err); \
+	} while (0)
+
+static struct pcpupool_stats stats(void)
+{
+	struct pcpupool_stats st;
+
+	pcpupool_get_stats(&st);
+	return st;
+}
+
+static bool all_zero(void __percpu *p, size_t size)
+{
+	int cpu;
+	size_t i;
+
+	for_each_possible_cpu(cpu) {
+		u8 *b = pcpupool_ptr(p, cpu);
+
+		for (i = 0; i < size; i++)
+			if (b[i])
+				return false;
+	}
+	return true;
+}
+
+static void fill(void __percpu *p, size_t size, u8 tag)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(pcpupool_ptr(p, cpu), tag ^ (cpu * 0x3b), size);
+}
+
+static bool check_fill(void __percpu *p, size_t size, u8 tag)
+{
+	int cpu;
+	size_t i;
+
+	for_each_possible_cpu(cpu) {
+		u8 *b = pcpupool_ptr(p, cpu);
+
+		for (i = 0; i < size; i++)
+			if (b[i] != (u8)(tag ^ (cpu * 0x3b)))
+				return false;
+	}
+	return true;
+}
+
+static void test_alloc_zeroed(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 8, 64, 500, 4096, 10000 };
+	struct pcpupool_stats before = stats(), after;
+	void __percpu *p;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, all_zero(p, sizes[i]));
+		fill(p, sizes[i], 0xa5);
+		pcpupool_free(p);
+		/* The same memory comes back zeroed. */
+		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, all_zero(p, sizes[i]));
+		pcpupool_free(p);
+	}
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.nr_alloc - before.nr_alloc, 2 * ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
+	pcpupool_free(NULL);
+	CHECK_CONSISTENT(test);
+}
+
+static void test_alloc_alignment(struct kunit *test)
+{
+	void __percpu *p[13];
+	size_t align;
+	int i = 0, cpu;
+
+	for (align = 1; align <= PAGE_SIZE; align *= 2, i++) {
+		p[i] = pcpupool_alloc(24, align, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		for_each_possible_cpu(cpu)
+			KUNIT_EXPECT_EQ(test, (unsigned long)pcpupool_ptr(p[i], cpu) % align, 0);
+	}
+	while (i--)
+		pcpupool_free(p[i]);
+	CHECK_CONSISTENT(test);
+}
+
+/* unit_off[] is the same for every chunk: CPU c's copy at p + c * unit. */
+static void test_unit_layout(struct kunit *test)
+{
+	struct pcpupool_stats st = stats();
+	void __percpu *p = pcpupool_alloc(64, 64, GFP_KERNEL);
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_GE(test, st.unit_size, 32 * 1024ULL);
+	for_each_possible_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, pcpupool_unit_off[cpu], cpu * st.unit_size);
+		KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(pcpupool_ptr(p, cpu)));
+	}
+	pcpupool_free(p);
+}
+
+/* The largest allocation is a whole unit; one byte more is refused. */
+static void test_largest(struct kunit *test)
+{
+	struct pcpupool_stats st = stats();
+	void __percpu *p = pcpupool_alloc(st.unit_size, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, all_zero(p, st.unit_size));
+	KUNIT_EXPECT_NULL(test, pcpupool_alloc(st.unit_size + 1, 4,
+					       GFP_KERNEL | __GFP_NOWARN));
+	pcpupool_free(p);
+	CHECK_CONSISTENT(test);
+}
+
+/* Many allocations of mixed sizes: every byte of every CPU's copy keeps
+ * its owner's pattern (no overlap between allocations or units). */
+static void test_isolation(struct kunit *test)
+{
+	const int n = 600;
+	void __percpu **p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	size_t *sz = kcalloc(n, sizeof(*sz), GFP_KERNEL);
+	struct rnd_state rnd;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, sz);
+	prandom_seed_state(&rnd, 42);
+	for (i = 0; i < n; i++) {
+		sz[i] = 1 + prandom_u32_state(&rnd) % (i % 10 ? 200 : 3000);
+		p[i] = pcpupool_alloc(sz[i], 1 << (prandom_u32_state(&rnd) % 7), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		fill(p[i], sz[i], i);
+	}
+	/* Free a third, reallocate into the holes, then verify everything. */
+	for (i = 0; i < n; i += 3) {
+		KUNIT_EXPECT_TRUE(test, check_fill(p[i], sz[i], i));
+		pcpupool_free(p[i]);
+		p[i] = pcpupool_alloc(sz[i], 4, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_TRUE(test, all_zero(p[i], sz[i]));
+		fill(p[i], sz[i], i);
+	}
+	CHECK_CONSISTENT(test);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, check_fill(p[i], sz[i], i), "allocation %d corrupted", i);
+		pcpupool_free(p[i]);
+	}
+	kfree(p);
+	kfree(sz);
+	CHECK_CONSISTENT(test);
+}
+
+/* CPU c's copy is backed by a page on cpu_to_node(c). */
+static void test_numa_local(struct kunit *test)
+{
+	void __percpu *p = pcpupool_alloc(128, 8, GFP_KERNEL);
+	int cpu, nodes_seen = 0;
+	nodemask_t seen = NODE_MASK_NONE;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for_each_possible_cpu(cpu) {
+		struct page *page = vmalloc_to_page(pcpupool_ptr(p, cpu));
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ_MSG(test, page_to_nid(page), cpu_to_node(cpu),
+				    "cpu %d", cpu);
+		if (!node_isset(page_to_nid(page), seen))
+			nodes_seen++;
+		node_set(page_to_nid(page), seen);
+	}
+	kunit_info(test, "copies on %d node(s), %d online", nodes_seen, num_online_nodes());
+	KUNIT_EXPECT_EQ(test, nodes_seen, num_online_nodes());
+	pcpupool_free(p);
+}
+
+/* Atomic allocations with a spinlock held and IRQs off, and with BHs
+ * disabled: served from populated pages without sleeping. */
+static DEFINE_SPINLOCK(test_lock);
+
+static void test_atomic_contexts(struct kunit *test)
+{
+	void __percpu *p[64];
+	unsigned long flags;
+	int i;
+
+	pcpupool_test_flush_balance();
+	spin_lock_irqsave(&test_lock, flags);
+	for (i = 0; i < 32; i++)
+		p[i] = pcpupool_alloc(64, 8, GFP_ATOMIC);
+	spin_unlock_irqrestore(&test_lock, flags);
+	local_bh_disable();
+	for (; i < 64; i++)
+		p[i] = pcpupool_alloc(32, 8, GFP_NOWAIT);
+	local_bh_enable();
+	for (i = 0; i < 64; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+		if (p[i]) {
+			KUNIT_EXPECT_TRUE(test, all_zero(p[i], 32));
+			fill(p[i], 32, i);
+		}
+	}
+	/* free() is atomic-safe too */
+	spin_lock_irqsave(&test_lock, flags);
+	for (i = 0; i < 64; i++)
+		pcpupool_free(p[i]);
+	spin_unlock_irqrestore(&test_lock, flags);
+	CHECK_CONSISTENT(test);
+}
+
+/* With no empty populated page, a page-sized atomic request fails at once
+ * and counts; after the balance work runs, it succeeds. */
+static void test_atomic_fails_then_refills(struct kunit *test)
+{
+	struct pcpupool_stats st;
+	void __percpu *p;
+	u64 failed;
+
+	KUNIT_ASSERT_EQ(test, pcpupool_test_set_watermarks(0, 0, 0), 0);
+	pcpupool_test_flush_balance();
+	st = stats();
+	KUNIT_ASSERT_EQ(test, st.empty_pop_pages, 0);
+	failed = st.atomic_alloc_failed;
+	p = pcpupool_alloc(PAGE_SIZE, PAGE_SIZE, GFP_NOWAIT | __GFP_NOWARN);
+	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, stats().atomic_alloc_failed, failed + 1);
+
+	KUNIT_ASSERT_EQ(test, pcpupool_test_set_watermarks(2, 4, 64), 0);
+	pcpupool_test_flush_balance();
+	st = stats();
+	KUNIT_EXPECT_GE(test, st.empty_pop_pages, 2ULL);
+	p = pcpupool_alloc(PAGE_SIZE, PAGE_SIZE, GFP_NOWAIT);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	pcpupool_free(p);
+	CHECK_CONSISTENT(test);
+}
+
+/* After an atomic burst the balance work restores the watermarks; after the
+ * burst is freed, surplus pages are depopulated and empty chunks freed. */
+static void test_watermarks_after_burst(struct kunit *test)
+{
+	const int n = 2048;
+	void __percpu **p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	struct pcpupool_stats st, idle, peak;
+	int i, got = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pcpupool_test_flush_balance();
+	pcpupool_test_flush_balance();
+	idle = stats();
+	for (i = 0; i < n; i++) {
+		p[i] = pcpupool_alloc(64, 8, GFP_NOWAIT | __GFP_NOWARN);
+		got += !!p[i];
+		if (i % 256 == 255)
+			msleep(1);	/* let the unbound balance work run */
+	}
+	kunit_info(test, "burst of %d atomic 64 B: %d served", n, got);
+	pcpupool_test_flush_balance();
+	st = stats();
+	KUNIT_EXPECT_GE(test, st.empty_pop_pages, st.target_low);
+	KUNIT_EXPECT_LE(test, st.empty_pop_pages, st.target_high);
+	KUNIT_EXPECT_GT(test, st.populated_pages, idle.populated_pages);
+	peak = st;
+	for (i = 0; i < n; i++)
+		pcpupool_free(p[i]);
+	/* let the adaptive target decay back, then trim */
+	for (i = 0; i < 16; i++)
+		pcpupool_test_flush_balance();
+	st = stats();
+	kunit_info(test, "populated pages: idle %llu, after burst+free %llu, chunks %llu",
+		   idle.populated_pages, st.populated_pages, st.nr_chunks);
+	KUNIT_EXPECT_LE(test, st.empty_pop_pages, st.target_high);
+	KUNIT_EXPECT_LT(test, st.populated_pages, peak.populated_pages);
+	KUNIT_EXPECT_LE(test, st.nr_chunks, idle.nr_chunks + 1);
+	KUNIT_EXPECT_GT(test, st.nr_depopulate, idle.nr_depopulate);
+	kfree(p);
+	CHECK_CONSISTENT(test);
+}
+
+/* Concurrency: a kthread per online CPU allocates and frees random sizes
+ * with canaries, while an hrtimer on each CPU does the same atomically
+ * from hardirq context. */
+struct stress_ctx;
+
+struct stress_timer {
+	struct hrtimer timer;
+	struct stress_ctx *ctx;
+	void __percpu *p;
+};
+
+struct stress_ctx {
+	struct kunit *test;
+	atomic_t corrupt, ops, timer_ops, stop;
+	struct stress_timer timers[NR_CPUS];
+};
+
+static enum hrtimer_restart stress_timer_fn(struct hrtimer *t)
+{
+	struct stress_timer *st = container_of(t, struct stress_timer, timer);
+	struct stress_ctx *c = st->ctx;
+
+	if (st->p) {
+		if (!check_fill(st->p, 48, 0x77))
+			atomic_inc(&c->corrupt);
+		pcpupool_free(st->p);
+		st->p = NULL;
+	}
+	st->p = pcpupool_alloc(48, 16, GFP_ATOMIC | __GFP_NOWARN);
+	if (st->p) {
+		if (!all_zero(st->p, 48))
+			atomic_inc(&c->corrupt);
+		fill(st->p, 48, 0x77);
+	}
+	atomic_inc(&c->timer_ops);
+	if (atomic_read(&c->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(300 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int stress_start_timer(void *arg)
+{
+	struct stress_timer *st = arg;
+
+	hrtimer_start(&st->timer, ns_to_ktime(300 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	return 0;
+}
+
+static int stress_thread(void *arg)
+{
+	struct stress_ctx *c = arg;
+	void __percpu *live[32] = {};
+	size_t sz[32] = {};
+	struct rnd_state rnd;
+	int i, k;
+
+	prandom_seed_state(&rnd, (u64)current->pid);
+	for (i = 0; i < 1500; i++) {
+		k = prandom_u32_state(&rnd) % 32;
+		if (live[k]) {
+			if (!check_fill(live[k], sz[k], k))
+				atomic_inc(&c->corrupt);
+			pcpupool_free(live[k]);
+			live[k] = NULL;
+		} else {
+			gfp_t gfp = (i & 1) ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
+
+			sz[k] = 1 + prandom_u32_state(&rnd) % 700;
+			if (i % 5 == 0)
+				local_bh_disable();
+			live[k] = pcpupool_alloc(sz[k], 8, (i % 5 == 0) ? GFP_ATOMIC | __GFP_NOWARN : gfp);
+			if (i % 5 == 0)
+				local_bh_enable();
+			if (live[k]) {
+				if (!all_zero(live[k], sz[k]))
+					atomic_inc(&c->corrupt);
+				fill(live[k], sz[k], k);
+			}
+		}
+		atomic_inc(&c->ops);
+		if (i % 64 == 0)
+			cond_resched();
+	}
+	for (k = 0; k < 32; k++) {
+		if (live[k] && !check_fill(live[k], sz[k], k))
+			atomic_inc(&c->corrupt);
+		pcpupool_free(live[k]);
+	}
+	return 0;
+}
+
+static void test_concurrency(struct kunit *test)
+{
+	struct stress_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	struct task_struct *t[NR_CPUS] = {};
+	struct pcpupool_stats before, after;
+	int cpu, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->test = test;
+	before = stats();
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct stress_timer *st = &c->timers[cpu];
+
+		st->ctx = c;
+		hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+		st->timer.function = stress_timer_fn;
+		t[cpu] = kthread_create_on_cpu(stress_thread, c, cpu, "pcpupool_st/%u");
+		if (!IS_ERR(t[cpu])) {
+			get_task_struct(t[cpu]);
+			wake_up_process(t[cpu]);
+			n++;
+		} else {
+			t[cpu] = NULL;
+		}
+	}
+	cpus_read_unlock();
+	for_each_online_cpu(cpu)
+		smp_call_on_cpu(cpu, stress_start_timer, &c->timers[cpu], false);
+	for_each_online_cpu(cpu) {
+		if (t[cpu]) {
+			kthread_stop(t[cpu]);
+			put_task_struct(t[cpu]);
+		}
+	}
+	atomic_set(&c->stop, 1);
+	for_each_online_cpu(cpu)
+		hrtimer_cancel(&c->timers[cpu].timer);
+	for_each_online_cpu(cpu) {
+		struct stress_timer *st = &c->timers[cpu];
+
+		if (st->p && !check_fill(st->p, 48, 0x77))
+			atomic_inc(&c->corrupt);
+		pcpupool_free(st->p);
+	}
+	after = stats();
+	kunit_info(test, "%d threads, %d ops, %d hardirq ops", n,
+		   atomic_read(&c->ops), atomic_read(&c->timer_ops));
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->corrupt), 0);
+	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
+	KUNIT_EXPECT_GT(test, n, 0);
+	kfree(c);
+	CHECK_CONSISTENT(test);
+}
+
+/* Misuse: bad size/alignment, double free, foreign pointers.  Each WARNs
+ * once (the runner expects the WARNING inside the markers) and changes
+ * nothing. */
+static void test_misuse(struct kunit *test)
+{
+	struct pcpupool_stats before = stats(), after;
+	void __percpu *p = pcpupool_alloc(64, 8, GFP_KERNEL);
+	void *foreign = kmalloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	/* quiet variants first: no WARN with __GFP_NOWARN */
+	KUNIT_EXPECT_NULL(test, pcpupool_alloc(0, 8, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, pcpupool_alloc(8, 3, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, pcpupool_alloc(8, 2 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+
+	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
+	KUNIT_EXPECT_NULL(test, pcpupool_alloc(0, 8, GFP_KERNEL));
+	pcpupool_free((void __percpu *)((char __force *)p + 4));	/* not a start */
+	pcpupool_free(p);
+	pcpupool_free(p);						/* double free */
+	pcpupool_free((void __percpu __force *)foreign);		/* foreign */
+	pr_info("pcpupool-test: expect-splat-end\n");
+
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.nr_misuse - before.nr_misuse, 7);
+	KUNIT_EXPECT_EQ(test, after.nr_dealloc - before.nr_dealloc, 1);
+	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
+	kfree(foreign);
+	CHECK_CONSISTENT(test);
+}
+
+static void alloc_suite_exit(struct kunit_suite *suite)
+{
+	pcpupool_test_set_watermarks(2, 4, 64);
+	pcpupool_test_flush_balance();
+}
+
+static struct kunit_case alloc_cases[] = {
+	KUNIT_CASE(test_alloc_zeroed),
+	KUNIT_CASE(test_alloc_alignment),
+	KUNIT_CASE(test_unit_layout),
+	KUNIT_CASE(test_largest),
+	KUNIT_CASE(test_isolation),
+	KUNIT_CASE(test_numa_local),
+	KUNIT_CASE(test_atomic_contexts),
+	KUNIT_CASE(test_atomic_fails_then_refills),
+	KUNIT_CASE_SLOW(test_watermarks_after_burst),
+	KUNIT_CASE_SLOW(test_concurrency),
+	KUNIT_CASE(test_misuse),
+	{}
+};
+
+struct kunit_suite pcpupool_alloc_suite = {
+	.name = "pcpupool_alloc",
+	.suite_exit = alloc_suite_exit,
+	.test_cases = alloc_cases,
+};

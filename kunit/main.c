@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - pcpupool_kunit.ko: the KUnit suites of pcpupool.
+ *
+ *   pcpupool_runtime   the freestanding C++ runtime and RAII guards
+ *   pcpupool_port      memalloc scopes through the port
+ *   pcpupool_kasan     proof that C++ objects are KASAN-instrumented (runs
+ *                      in its own boot: a KASAN report turns lockdep off)
+ *   pcpupool_area_map  the bitmap area allocator as a unit
+ *   pcpupool_alloc     the allocator through its exported API
+ *                      (allocator_test.c)
+ *
+ * C++ bodies report through kt_fail() (kt.h).  Tests that must provoke a
+ * splat print "pcpupool-test: expect-splat-begin <pattern>" / "-end" around
+ * it; the runner's log scanner allows that splat there and requires it.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/sched/mm.h>
+#include "kt.h"
+
+static bool kasan_proof;
+module_param(kasan_proof, bool, 0444);
+MODULE_PARM_DESC(kasan_proof, "run the KASAN instrumentation proof (own boot)");
+
+void kt_fail(void *opaque, const char *file, int line, const char *fmt, ...)
+{
+	struct kunit *test = opaque;
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	KUNIT_FAIL(test, "%s:%d: %pV", kbasename(file), line, &vaf);
+	va_end(args);
+}
+
+void kt_set_make_it_fail(int on)
+{
+	current->make_it_fail = on;
+}
+
+int kt_irqs_disabled(void)
+{
+	return irqs_disabled();
+}
+
+int kt_preempt_count(void)
+{
+	return preempt_count();
+}
+
+int kt_context_may_io(void)
+{
+	return !!(current_gfp_context(GFP_KERNEL) & __GFP_IO);
+}
+
+int kt_context_may_fs(void)
+{
+	return !!(current_gfp_context(GFP_KERNEL) & __GFP_FS);
+}
+
+unsigned int kt_gfp_kernel(void)
+{
+	return (__force unsigned int)GFP_KERNEL;
+}
+
+#define CXX_CASE(name)                                  \
+	static void name(struct kunit *test)            \
+	{                                               \
+		cxx_##name(test);                       \
+	}
+
+CXX_CASE(test_new_delete)
+CXX_CASE(test_new_fails)
+CXX_CASE(test_spin_guard)
+CXX_CASE(test_preempt_guard)
+CXX_CASE(test_mutex_guard)
+CXX_CASE(test_noio_scope)
+CXX_CASE(test_nofs_scope_nested)
+CXX_CASE(test_scope_for)
+CXX_CASE(test_area_basic)
+CXX_CASE(test_area_align)
+CXX_CASE(test_area_coalesce)
+CXX_CASE(test_area_largest)
+CXX_CASE(test_area_populated_only)
+CXX_CASE(test_area_random)
+CXX_CASE(test_area_bad_free)
+
+static struct kunit_case runtime_cases[] = {
+	KUNIT_CASE(test_new_delete),
+	KUNIT_CASE(test_new_fails),
+	KUNIT_CASE(test_spin_guard),
+	KUNIT_CASE(test_preempt_guard),
+	KUNIT_CASE(test_mutex_guard),
+	{}
+};
+
+static struct kunit_suite runtime_suite = {
+	.name = "pcpupool_runtime",
+	.test_cases = runtime_cases,
+};
+
+/* The port seen from C: memalloc scopes as the kernel applies them. */
+static void test_port_noio_plain_c(struct kunit *test)
+{
+	unsigned int a = memalloc_noio_save();
+	unsigned int b = memalloc_nofs_save();
+
+	KUNIT_EXPECT_FALSE(test, current_gfp_context(GFP_KERNEL) & __GFP_IO);
+	memalloc_nofs_restore(b);
+	KUNIT_EXPECT_FALSE(test, current_gfp_context(GFP_KERNEL) & __GFP_IO);
+	memalloc_noio_restore(a);
+	KUNIT_EXPECT_TRUE(test, current_gfp_context(GFP_KERNEL) & __GFP_IO);
+}
+
+static struct kunit_case port_cases[] = {
+	KUNIT_CASE(test_noio_scope),
+	KUNIT_CASE(test_nofs_scope_nested),
+	KUNIT_CASE(test_scope_for),
+	KUNIT_CASE(test_port_noio_plain_c),
+	{}
+};
+
+static struct kunit_suite port_suite = {
+	.name = "pcpupool_port",
+	.test_cases = port_cases,
+};
+
+static int kasan_oob_thread(void *arg)
+{
+	*(int *)arg = cxx_kasan_oob_read();
+	return 0;
+}
+
+/*
+ * The C++ object is built with the kernel's KASAN flags; prove the
+ * instrumentation is really there: an out-of-bounds read from C++ must
+ * produce a KASAN report.  It runs in a kthread (KASAN fails the KUnit test
+ * whose thread triggers a report) and is detected by the taint KASAN adds.
+ * The runner boots with kasan_multi_shot, so that this report cannot hide
+ * a later one.
+ */
+static void test_kasan_cxx_oob(struct kunit *test)
+{
+	struct task_struct *t;
+	int val = 0;
+
+	if (!kasan_proof)
+		kunit_skip(test, "runs in the kasan boot (pcpupool_kunit.kasan_proof=1)");
+	KUNIT_ASSERT_FALSE_MSG(test, test_taint(TAINT_BAD_PAGE),
+			       "kernel already has a bad-page taint");
+	pr_info("pcpupool-test: expect-splat-begin KASAN\n");
+	t = kthread_run(kasan_oob_thread, &val, "pcpupool_kasan");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	while (!test_taint(TAINT_BAD_PAGE) && val == 0)
+		msleep(20);
+	msleep(100);
+	pr_info("pcpupool-test: expect-splat-end\n");
+	KUNIT_EXPECT_TRUE_MSG(test, test_taint(TAINT_BAD_PAGE),
+			      "no KASAN report for a C++ out-of-bounds read");
+}
+
+static struct kunit_case kasan_cases[] = {
+	KUNIT_CASE(test_kasan_cxx_oob),
+	{}
+};
+
+static struct kunit_suite kasan_suite = {
+	.name = "pcpupool_kasan",
+	.test_cases = kasan_cases,
+};
+
+static struct kunit_case area_cases[] = {
+	KUNIT_CASE(test_area_basic),
+	KUNIT_CASE(test_area_align),
+	KUNIT_CASE(test_area_coalesce),
+	KUNIT_CASE(test_area_largest),
+	KUNIT_CASE(test_area_populated_only),
+	KUNIT_CASE(test_area_bad_free),
+	KUNIT_CASE_SLOW(test_area_random),
+	{}
+};
+
+static struct kunit_suite area_suite = {
+	.name = "pcpupool_area_map",
+	.test_cases = area_cases,
+};
+
+extern struct kunit_suite pcpupool_alloc_suite;
+
+kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
+		  &pcpupool_alloc_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pcpupool KUnit suites");

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// allocator.cpp - allocation and free paths, chunk lifecycle, population.
+// See allocator.h for the design; the atomic fast path is alloc_atomic()
+// and free(): both hold only the pool lock and never sleep.
+#include "allocator.h"
+#include "rt.h"
+
+namespace pcp {
+
+constinit Pool g_pool;
+
+// ---- bookkeeping under the pool lock --------------------------------------
+
+int Pool::slot_of(const Chunk* c) const
+{
+	if (c->map.all_free())
+		return nr_slots_ - 1;
+	return fls64(c->map.contig_bits() * kMinAllocBytes);
+}
+
+void Pool::relocate(Chunk* c)
+{
+	int slot = slot_of(c);
+	if (slot == c->slot)
+		return;
+	if (c->slot >= 0)
+		List<Chunk, &Chunk::slot_node>::remove(c);
+	c->slot = slot;
+	slots_[slot].push_back(c);
+}
+
+Chunk* Pool::lookup(uptr p) const
+{
+	u32 lo = 0, hi = nr_chunks_;
+	while (lo < hi) {
+		u32 mid = (lo + hi) / 2;
+		Chunk* c = index_[mid];
+		if (p < c->base())
+			hi = mid;
+		else if (p >= c->end())
+			lo = mid + 1;
+		else
+			return c;
+	}
+	return nullptr;
+}
+
+Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
+{
+	lock_.assert_held();
+	for (int slot = fls64(bits * kMinAllocBytes); slot < nr_slots_; slot++) {
+		for (Chunk* c = slots_[slot].front(); c; c = slots_[slot].next(c)) {
+			int off = c->map.find_fit(bits, align_bits, pop_only);
+			if (off < 0)
+				continue;
+			update(c, [&](AreaMap& m) { m.alloc(off, bits); return 0; });
+			return Placement{c, u32(off)};
+		}
+	}
+	return Placement{};
+}
+
+void Pool::zero(const Placement& pl, u32 bytes)
+{
+	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
+		if (pcpu_cpu_possible(cpu))
+			pcpu_memset(reinterpret_cast<void*>(
+					    pl.chunk->addr(cpu, pl.off * kMinAllocBytes)),
+				    0, bytes);
+	}
+}
+
+// ---- allocation --------------------------------------------------------
+
+void* Pool::alloc(usize bytes, usize align, Gfp gfp)
+{
+	if (PCPU_UNLIKELY(!bytes || bytes > unit_bytes_ || align > page_bytes_ ||
+			  !is_pow2(align ? align : 1))) {
+		{
+			SpinIrqGuard g(lock_);
+			st_.nr_misuse++;
+		}
+		PCPU_WARN_ONCE(!gfp.nowarn(), "bad request: size %lu align %lu (unit %u)",
+			       (unsigned long)bytes, (unsigned long)align, unit_bytes_);
+		return nullptr;
+	}
+	u32 bits = div_round_up<u32>(bytes, kMinAllocBytes);
+	u32 align_bits = max<u32>(align, kMinAllocBytes) / kMinAllocBytes;
+	// The effective constraint, once, at the entry (issue: NOFS/NOIO).
+	AllocCtx ctx = AllocCtx::from_caller(gfp);
+	if (!ctx.may_sleep())
+		return alloc_atomic(bits, align_bits, bytes, ctx);
+	return alloc_sleepable(bits, align_bits, bytes, ctx);
+}
+
+void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, bool atomic)
+{
+	lock_.assert_held();
+	st_.nr_alloc++;
+	st_.nr_cur_alloc++;
+	st_.nr_max_alloc = max(st_.nr_max_alloc, st_.nr_cur_alloc);
+	st_.live_bytes += bits * kMinAllocBytes;
+	if (!st_.min_alloc_size || bytes < st_.min_alloc_size)
+		st_.min_alloc_size = bytes;
+	st_.max_alloc_size = max<u64>(st_.max_alloc_size, bytes);
+	if (atomic) {
+		st_.nr_atomic_alloc++;
+		atomic_bytes_since_ += bits * kMinAllocBytes;
+		pl.chunk->atomic_bytes += bits * kMinAllocBytes;
+	}
+	return reinterpret_cast<void*>(pl.chunk->base() + pl.off * kMinAllocBytes);
+}
+
+// The atomic path: populated memory only, pool lock only, never sleeps.
+void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx)
+{
+	Placement pl;
+	void* p = nullptr;
+	bool kick;
+	{
+		SpinIrqGuard g(lock_);
+		pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
+		if (pl) {
+			p = finish_alloc(pl, bits, bytes, /*atomic=*/true);
+		} else {
+			st_.atomic_alloc_failed++;
+			failed_since_balance_ = true;
+		}
+		// Refill before exhaustion: kick once below the low target.
+		kick = !pl || nr_empty_pop_ < target_low_;
+		if (kick && balance_queued_ && pl)
+			kick = false;
+		if (kick)
+			balance_queued_ = true;
+	}
+	if (kick)
+		kick_balance(/*now=*/true);
+	if (pl)
+		zero(pl, bytes);
+	return p;
+}
+
+void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx)
+{
+	pcpu_might_sleep();
+	// NOFAIL must not give up on a signal; everyone else may (seed 003:
+	// one small request can need a backing page per CPU, and a chunk).
+	MutexGuard held(mutex_, ctx.nofail() ? MutexGuard::Wait::uninterruptible
+					     : MutexGuard::Wait::killable);
+	if (!held.held()) {
+		SpinIrqGuard g(lock_);
+		st_.nr_killed++;
+		return nullptr;
+	}
+	MutexCtx m(held, ctx);
+	for (;;) {
+		Placement pl;
+		{
+			SpinIrqGuard g(lock_);
+			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
+			if (pl) {
+				void* p = finish_alloc(pl, bits, bytes, false);
+				g.unlock();
+				zero(pl, bytes);
+				return p;
+			}
+			pl = find_and_alloc(bits, align_bits, /*pop_only=*/false);
+		}
+		if (pl) {
+			if (populate_range(pl.chunk, pl.off, bits, m)) {
+				SpinIrqGuard g(lock_);
+				void* p = finish_alloc(pl, bits, bytes, false);
+				g.unlock();
+				zero(pl, bytes);
+				return p;
+			}
+			SpinIrqGuard g(lock_);
+			update(pl.chunk, [&](AreaMap& map) { return map.free(pl.off); });
+		} else if (create_chunk(m)) {
+			continue;
+		}
+		if (!m.nofail())
+			break;
+		// NOFAIL: backing pages were asked with __GFP_NOFAIL, so only the
+		// vm range can have failed.  Retry; the caller accepted waiting.
+		pcpu_cond_resched();
+	}
+	SpinIrqGuard g(lock_);
+	st_.nr_failed++;
+	return nullptr;
+}
+
+// ---- free --------------------------------------------------------------
+
+void Pool::free(void* ptr)
+{
+	if (!ptr)
+		return;
+	uptr p = reinterpret_cast<uptr>(ptr);
+	bool kick = false;
+	{
+		SpinIrqGuard g(lock_);
+		Chunk* c = lookup(p);
+		if (!c) {
+			st_.nr_misuse++;
+			g.unlock();
+			PCPU_WARN_ONCE(true, "free of a pointer pcpupool does not own: %px", ptr);
+			return;
+		}
+		u32 off = p - c->base();
+		u32 bits = off % kMinAllocBytes ? 0
+			 : update(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
+		if (!bits) {
+			st_.nr_misuse++;
+			g.unlock();
+			PCPU_WARN_ONCE(true, "double free or not an allocation start: %px", ptr);
+			return;
+		}
+		st_.nr_dealloc++;
+		st_.nr_cur_alloc--;
+		st_.live_bytes -= bits * kMinAllocBytes;
+		// Surplus empty pages or a wholly free chunk: let the balance
+		// work trim them, batched a little later.
+		if ((c->map.all_free() || nr_empty_pop_ > target_high_) && !balance_queued_) {
+			balance_queued_ = true;
+			kick = true;
+		}
+	}
+	if (kick)
+		kick_balance(/*now=*/false);
+}
+
+// ---- chunks and population (allocator mutex held) -----------------------
+
+bool Pool::grow_index(const MutexCtx& m)
+{
+	if (nr_chunks_ < index_cap_)
+		return true;
+	u32 cap = index_cap_ ? index_cap_ * 2 : 16;
+	Chunk** idx = new (m.gfp()) Chunk*[cap];
+	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
+	if (!idx)
+		return false;
+	Chunk** old;
+	{
+		SpinIrqGuard g(lock_);
+		for (u32 i = 0; i < nr_chunks_; i++)
+			idx[i] = index_[i];
+		old = index_;
+		index_ = idx;
+		index_cap_ = cap;
+	}
+	delete[] old;
+	return true;
+}
+
+Chunk* Pool::create_chunk(const MutexCtx& m)
+{
+	if (pcpu_fault_should_fail(PCPU_SITE_META))
+		return nullptr;
+	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
+	Chunk* c = new (m.gfp()) Chunk;
+	if (!c)
+		return nullptr;
+	if (!c->map.init(unit_bytes_, page_bytes_, m.gfp()) || !grow_index(m)) {
+		delete c;
+		return nullptr;
+	}
+	void* vm;
+	{
+		// vmap() allocates with GFP_KERNEL internally: narrow it.
+		ScopeFor scope(m.gfp());
+		vm = pcpu_vm_reserve(uptr(unit_bytes_) * nr_units_, m.gfp().raw());
+	}
+	if (!vm) {
+		delete c;
+		return nullptr;
+	}
+	c->vm_ = vm;
+	c->base_ = reinterpret_cast<uptr>(vm);
+	c->unit_bytes_ = unit_bytes_;
+	SpinIrqGuard g(lock_);
+	c->id = next_chunk_id_++;
+	u32 i = nr_chunks_;
+	while (i > 0 && index_[i - 1]->base() > c->base()) {
+		index_[i] = index_[i - 1];
+		i--;
+	}
+	index_[i] = c;
+	nr_chunks_++;
+	relocate(c);
+	st_.nr_chunk_create++;
+	st_.nr_max_chunks = max<u64>(st_.nr_max_chunks, nr_chunks_);
+	return c;
+}
+
+// @c is wholly free and already off the slot lists and the index.
+void Pool::destroy_chunk(Chunk* c, const MutexCtx& m)
+{
+	pcpu_page_list pages;
+	pcpu_page_list_init(&pages);
+	u32 nr = 0;
+	for (u32 b = 0; b < c->map.nr_blocks(); b++) {
+		if (!c->map.block_populated(b))
+			continue;
+		unmap_block(c, b, &pages);
+		c->map.set_populated(b, false);
+		nr++;
+	}
+	{
+		SpinIrqGuard g(lock_);
+		nr_populated_ -= nr;
+		// The chunk was empty: its populated pages were all empty ones.
+		nr_empty_pop_ -= nr;
+		st_.nr_chunk_destroy++;
+	}
+	flush_and_free(&pages, nr);
+	pcpu_vm_release(c->vm_);
+	delete c;
+}
+
+void Pool::unmap_block(Chunk* c, u32 block, pcpu_page_list* pages)
+{
+	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
+		if (pcpu_cpu_possible(cpu))
+			pcpu_vm_unmap_page(c->addr(cpu, block * page_bytes_), pages);
+	}
+}
+
+void Pool::flush_and_free(pcpu_page_list* pages, u32 nr_blocks)
+{
+	if (!nr_blocks)
+		return;
+	// No CPU may keep a stale translation to a page we free.
+	pcpu_vm_flush_tlb_all();
+	pcpu_page_list_free(pages);
+	SpinIrqGuard g(lock_);
+	st_.nr_tlb_flush++;
+	st_.nr_depopulate += nr_blocks;
+}
+
+bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
+{
+	mutex_.assert_held();
+	if (c->map.block_populated(block))
+		return true;
+	Gfp gfp = m.gfp();
+	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
+		if (!pcpu_cpu_possible(cpu))
+			continue;
+		void* page = nullptr;
+		if (!pcpu_fault_should_fail(PCPU_SITE_BACKING)) {
+			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), 1);
+			page = pcpu_page_alloc(pcpu_cpu_to_node(cpu), gfp.raw());
+		}
+		if (!page || pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page)) {
+			if (page)
+				pcpu_page_free(page);
+			// Roll back the units mapped so far.  Nobody used them (the
+			// block is not marked populated), but a speculative walk may
+			// have cached them: flush before freeing.
+			pcpu_page_list pages;
+			pcpu_page_list_init(&pages);
+			for (u32 prev = 0; prev < cpu; prev++) {
+				if (pcpu_cpu_possible(prev))
+					pcpu_vm_unmap_page(c->addr(prev, block * page_bytes_), &pages);
+			}
+			pcpu_vm_flush_tlb_all();
+			pcpu_page_list_free(&pages);
+			return false;
+		}
+	}
+	SpinIrqGuard g(lock_);
+	update(c, [&](AreaMap& map) { map.set_populated(block, true); return 0; });
+	st_.nr_populate++;
+	return true;
+}
+
+bool Pool::populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m)
+{
+	u32 b0 = off / c->map.block_bits(), b1 = (off + bits - 1) / c->map.block_bits();
+	for (u32 b = b0; b <= b1; b++) {
+		if (!populate_block(c, b, m))
+			return false;
+		// Pages populated before a failure stay: they are empty populated
+		// pages the balance work accounts for and may trim.
+	}
+	return true;
+}
+
+// ---- init and exit ----------------------------------------------------
+
+static void balance_work_fn(void* arg)
+{
+	static_cast<Pool*>(arg)->balance();
+}
+
+int Pool::init(u32 unit_bytes)
+{
+	page_bytes_ = pcpu_page_size();
+	if (unit_bytes < 32 * 1024 || unit_bytes % page_bytes_ ||
+	    unit_bytes > (1u << 24))
+		return -22; // -EINVAL
+	unit_bytes_ = unit_bytes;
+	nr_units_ = pcpu_nr_cpu_ids();
+	nr_possible_ = 0;
+	for (u32 cpu = 0; cpu < nr_units_; cpu++)
+		nr_possible_ += pcpu_cpu_possible(cpu) ? 1 : 0;
+	nr_slots_ = fls64(unit_bytes_) + 2;
+	PCPU_BUG_ON(nr_slots_ > kMaxSlots);
+	unit_off_ = new (Gfp::kernel()) unsigned long[nr_units_];
+	if (!unit_off_)
+		return -12;
+	for (u32 cpu = 0; cpu < nr_units_; cpu++)
+		unit_off_[cpu] = uptr(cpu) * unit_bytes_;
+	if (!lock_.init(PCPU_LOCK_POOL) || !mutex_.init(PCPU_LOCK_ALLOC_MUTEX)) {
+		exit();
+		return -12;
+	}
+	balance_work_ = pcpu_work_new(balance_work_fn, this);
+	if (!balance_work_) {
+		exit();
+		return -12;
+	}
+	target_low_ = wm_.low;
+	target_high_ = wm_.high;
+	st_.unit_size = unit_bytes_;
+	st_.nr_units = nr_units_;
+	// Start with the high watermark of populated pages, as the kernel's
+	// first chunk has: atomic callers can be served right after load.
+	kick_balance(true);
+	return 0;
+}
+
+void Pool::exit()
+{
+	// No new kicks can come once users are gone; cancel the work first.
+	pcpu_work_delete(balance_work_);
+	balance_work_ = nullptr;
+	if (mutex_.raw() && lock_.raw()) {
+		MutexGuard held(mutex_);
+		MutexCtx m(held, AllocCtx::worker());
+		if (st_.nr_cur_alloc) {
+			pcpu_log(PCPU_LOG_WARN,
+				 "unloading with %llu live allocations (%llu bytes): freeing their chunks",
+				 st_.nr_cur_alloc, st_.live_bytes);
+		}
+		while (nr_chunks_) {
+			Chunk* c;
+			{
+				SpinIrqGuard g(lock_);
+				c = index_[--nr_chunks_];
+				List<Chunk, &Chunk::slot_node>::remove(c);
+				// Live allocations are dropped with the chunk.
+				u32 empty = c->map.nr_empty_populated();
+				u32 pop = c->map.nr_populated();
+				nr_empty_pop_ += pop - empty;
+			}
+			destroy_chunk(c, m);
+		}
+	}
+	delete[] index_;
+	index_ = nullptr;
+	index_cap_ = 0;
+	delete[] unit_off_;
+	unit_off_ = nullptr;
+	mutex_.destroy();
+	lock_.destroy();
+}
+
+} // namespace pcp

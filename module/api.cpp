@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// api.cpp - the extern "C" entry points of the core: the public API of
+// include/pcpupool/pcpupool.h (same ABI: size_t is unsigned long, gfp_t
+// unsigned int, a __percpu pointer a pointer), module init/exit and the
+// debugfs files of the allocator.
+#include "allocator.h"
+#include "core_api.h"
+
+using namespace pcp;
+
+extern "C" {
+void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp);
+void pcpupool_free(void* ptr);
+void pcpupool_get_stats(pcpupool_stats* st);
+}
+
+const unsigned long* pcpupool_unit_off;
+
+void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp)
+{
+	return g_pool.alloc(size, align, Gfp(gfp));
+}
+
+void pcpupool_free(void* ptr)
+{
+	g_pool.free(ptr);
+}
+
+void pcpupool_get_stats(pcpupool_stats* st)
+{
+	g_pool.get_stats(st);
+}
+
+int pcpupool_core_init(unsigned int unit_bytes)
+{
+	int ret = g_pool.init(unit_bytes);
+	if (!ret)
+		pcpupool_unit_off = g_pool.unit_off();
+	return ret;
+}
+
+void pcpupool_core_exit(void)
+{
+	g_pool.exit();
+	pcpupool_unit_off = nullptr;
+}
+
+namespace {
+
+void show_stats(void* seq, void*) { g_pool.show_stats(seq); }
+void show_chunks(void* seq, void*) { g_pool.show_chunks(seq); }
+unsigned long long get_low(void*) { return g_pool.watermarks().low; }
+unsigned long long get_high(void*) { return g_pool.watermarks().high; }
+unsigned long long get_cap(void*) { return g_pool.watermarks().cap; }
+int set_low(void*, unsigned long long v) { return g_pool.set_low(v); }
+int set_high(void*, unsigned long long v) { return g_pool.set_high(v); }
+int set_cap(void*, unsigned long long v) { return g_pool.set_cap(v); }
+// Trigger: writing 1 runs the balance work now and waits for it.
+int set_balance(void*, unsigned long long v)
+{
+	if (v != 1)
+		return -22;
+	g_pool.flush_balance();
+	return 0;
+}
+
+// Descriptors live as long as the module (debugfs.c keeps pointers).
+constinit pcpu_debugfs_file files[] = {
+	{"stats", show_stats, nullptr, nullptr, nullptr},
+	{"chunks", show_chunks, nullptr, nullptr, nullptr},
+	{"low_watermark", nullptr, get_low, set_low, nullptr},
+	{"high_watermark", nullptr, get_high, set_high, nullptr},
+	{"target_cap", nullptr, get_cap, set_cap, nullptr},
+	{"balance", nullptr, nullptr, set_balance, nullptr},
+};
+
+} // namespace
+
+void pcpupool_core_debugfs_init(void)
+{
+	for (auto& f : files)
+		pcpu_debugfs_create(nullptr, &f);
+}
+
+#ifdef PCPUPOOL_TEST
+const char* pcpupool_test_check(void)
+{
+	return g_pool.check();
+}
+
+void pcpupool_test_flush_balance(void)
+{
+	g_pool.flush_balance();
+}
+
+int pcpupool_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)
+{
+	// Order matters for validation: widen first, then narrow.
+	int ret = g_pool.set_cap(4096);
+	if (!ret)
+		ret = g_pool.set_low(0);
+	if (!ret)
+		ret = g_pool.set_high(high);
+	if (!ret)
+		ret = g_pool.set_low(low);
+	if (!ret)
+		ret = g_pool.set_cap(cap);
+	return ret;
+}
+#endif

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// balance.cpp - the balance work: keeps populated-but-empty pages between
+// the watermarks so the atomic path finds memory, and gives back what is
+// not needed.  Tejun Heo's 2014 design (seed 001), with two changes:
+//
+//  - it runs on pcpupool's unbound WQ_MEM_RECLAIM workqueue, so a CPU that
+//    allocates in a tight loop cannot starve its own refill (the kernel's
+//    balance work is queued on that very CPU), and it is kicked as soon as
+//    the empty pages fall below the low target, before they run out;
+//  - the target adapts: the atomic bytes served between two runs are the
+//    demand; demand_pages_ decays by a quarter per run and jumps on demand
+//    or on a failure; target_high = clamp(2 * demand, high, cap) and
+//    target_low = max(low, target_high / 2).
+//
+// Runs in process context under the allocator mutex; every allocation it
+// makes is GFP_NOIO (AllocCtx::worker()).  Depopulation marks pages
+// unpopulated under the pool lock (so the atomic path stops using them),
+// then unmaps a batch and flushes the TLB once for the whole batch.
+#include "allocator.h"
+
+namespace pcp {
+
+constexpr unsigned long kLazyBalanceMs = 100; // batch trims after frees
+constexpr unsigned long kDecayMs = 1000;      // re-run while demand decays
+constexpr u32 kDepopBatch = 32;
+
+void Pool::kick_balance(bool now)
+{
+	if (!balance_work_)
+		return;
+	if (now)
+		pcpu_work_queue(balance_work_);
+	else
+		pcpu_work_queue_delayed(balance_work_, kLazyBalanceMs);
+}
+
+void Pool::flush_balance()
+{
+	kick_balance(true);
+	pcpu_work_flush(balance_work_);
+}
+
+void Pool::update_target(bool failed)
+{
+	lock_.assert_held();
+	u32 demand = div_round_up<u64>(atomic_bytes_since_, page_bytes_);
+	atomic_bytes_since_ = 0;
+	demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
+	demand_pages_ = max(demand_pages_, demand);
+	if (failed)
+		demand_pages_ = min(wm_.cap, demand_pages_ + max<u32>(demand_pages_, wm_.high));
+	recompute_target();
+}
+
+void Pool::recompute_target()
+{
+	lock_.assert_held();
+	target_high_ = min(wm_.cap, max(wm_.high, 2 * demand_pages_));
+	target_low_ = max(wm_.low, target_high_ / 2);
+	st_.target_low = target_low_;
+	st_.target_high = target_high_;
+}
+
+void Pool::balance()
+{
+	MutexGuard held(mutex_);
+	MutexCtx m(held, AllocCtx::worker());
+	bool failed;
+	u32 empty, lo, hi, demand;
+	{
+		SpinIrqGuard g(lock_);
+		balance_queued_ = false;
+		failed = failed_since_balance_;
+		failed_since_balance_ = false;
+		st_.nr_balance++;
+		update_target(failed);
+	}
+	balance_free_chunks(m);
+	{
+		SpinIrqGuard g(lock_);
+		empty = nr_empty_pop_;
+		lo = target_low_;
+		hi = target_high_;
+		demand = demand_pages_;
+	}
+	if ((failed || empty < lo) && empty < hi)
+		balance_populate(hi - empty, m);
+	else if (empty > hi)
+		balance_depopulate(hi, m);
+	if (demand)
+		pcpu_work_queue_delayed(balance_work_, kDecayMs);
+}
+
+// Frees wholly free chunks beyond one spare, keeping the best populated.
+void Pool::balance_free_chunks(const MutexCtx& m)
+{
+	for (;;) {
+		Chunk* victim = nullptr;
+		{
+			SpinIrqGuard g(lock_);
+			auto& free_list = slots_[nr_slots_ - 1];
+			if (free_list.size() <= 1)
+				return;
+			for (Chunk* c = free_list.front(); c; c = free_list.next(c)) {
+				if (!victim || c->map.nr_populated() < victim->map.nr_populated())
+					victim = c;
+			}
+			List<Chunk, &Chunk::slot_node>::remove(victim);
+			victim->slot = -1;
+			u32 i = 0;
+			while (index_[i] != victim)
+				i++;
+			for (; i + 1 < nr_chunks_; i++)
+				index_[i] = index_[i + 1];
+			nr_chunks_--;
+		}
+		destroy_chunk(victim, m);
+	}
+}
+
+// Populates @want empty pages, in partly used chunks first, then in the
+// spare, then in a new chunk.
+void Pool::balance_populate(u32 want, const MutexCtx& m)
+{
+	while (want > 0) {
+		Chunk* chunk = nullptr;
+		u32 block = 0;
+		{
+			SpinIrqGuard g(lock_);
+			for (int slot = 1; slot < nr_slots_ && !chunk; slot++) {
+				for (Chunk* c = slots_[slot].front(); c && !chunk; c = slots_[slot].next(c)) {
+					for (u32 b = 0; b < c->map.nr_blocks(); b++) {
+						if (!c->map.block_populated(b) && c->map.block_empty(b)) {
+							chunk = c;
+							block = b;
+							break;
+						}
+					}
+				}
+			}
+		}
+		if (!chunk) {
+			if (!create_chunk(m))
+				return;
+			continue;
+		}
+		if (!populate_block(chunk, block, m))
+			return;
+		want--;
+	}
+}
+
+// Depopulates empty pages until @keep remain, most free chunks first and
+// from the end of a chunk backwards, so that live data packs low.
+void Pool::balance_depopulate(u32 keep, const MutexCtx& m)
+{
+	for (;;) {
+		struct {
+			Chunk* chunk;
+			u32 block;
+		} batch[kDepopBatch];
+		u32 n = 0;
+		{
+			SpinIrqGuard g(lock_);
+			u32 surplus = nr_empty_pop_ > keep ? nr_empty_pop_ - keep : 0;
+			surplus = min(surplus, kDepopBatch);
+			for (int slot = nr_slots_ - 1; slot > 0 && n < surplus; slot--) {
+				for (Chunk* c = slots_[slot].front(); c && n < surplus; c = slots_[slot].next(c)) {
+					for (u32 b = c->map.nr_blocks(); b-- > 0 && n < surplus;) {
+						if (!c->map.block_populated(b) || !c->map.block_empty(b))
+							continue;
+						update(c, [&](AreaMap& map) { map.set_populated(b, false); return 0; });
+						batch[n++] = {c, b};
+					}
+				}
+			}
+		}
+		if (!n)
+			return;
+		pcpu_page_list pages;
+		pcpu_page_list_init(&pages);
+		for (u32 i = 0; i < n; i++)
+			unmap_block(batch[i].chunk, batch[i].block, &pages);
+		flush_and_free(&pages, n);
+	}
+}
+
+} // namespace pcp

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// chunk.h - a chunk: one contiguous range of the vmalloc area holding one
+// unit per possible CPU, and the AreaMap that allocates inside a unit.
+//
+//   base ............ unit 0 (CPU 0) | unit 1 (CPU 1) | ... | unit N-1
+//
+// Every unit has the same layout, so one AreaMap describes all of them and
+// an allocation at unit offset `off` is `base + off` (the percpu pointer
+// handed out) plus `unit_off[cpu] = cpu * unit_bytes` for CPU cpu's copy.
+// A page of the unit is populated in every unit at once, each CPU's copy
+// from that CPU's NUMA node.
+//
+// Locking: the area map, slot and list membership are protected by the
+// pool lock (spinlock, IRQ-safe).  Creating, populating, depopulating and
+// destroying a chunk need the allocator mutex (sleepable context); the
+// populated bit of a block changes under both, so the atomic path, which
+// holds only the spinlock, sees a page either fully mapped or not usable.
+#pragma once
+
+#include "area_map.h"
+#include "list.h"
+
+namespace pcp {
+
+class Chunk {
+public:
+	Chunk() = default;
+	~Chunk() = default;
+	PCPU_NO_COPY_NO_MOVE(Chunk);
+
+	uptr base() const { return base_; }
+	uptr end() const { return base_ + unit_bytes_; } // of unit 0
+	bool contains(uptr p) const { return p >= base_ && p < end(); }
+	// Address of CPU @cpu's copy of unit offset @off.
+	uptr addr(int cpu, u32 off) const { return base_ + cpu * unit_bytes_ + off; }
+
+	AreaMap map;      // protected by the pool lock
+	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
+	int slot = -1;     // the slot list this chunk is on
+	u32 id = 0;        // creation number, for debugfs
+	u64 atomic_bytes = 0; // bytes served to atomic callers (stats)
+
+private:
+	friend class Pool;
+	uptr base_ = 0;        // unit 0; the whole range is nr_units * unit
+	u32 unit_bytes_ = 0;
+	void* vm_ = nullptr;   // what pcpu_vm_reserve returned
+};
+
+} // namespace pcp

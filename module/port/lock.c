@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lock.c - port: spinlocks, mutexes, preemption, IRQs, CPUs and time.
+ *
+ * Lock objects are allocated here (their size depends on the kernel config,
+ * e.g. lockdep) and handed to C++ as opaque pointers; the C++ side wraps
+ * them in RAII guards (module/sync.h).  Each lock role has its own lockdep
+ * class so lockdep reasons about pcpupool's lock order by role.
+ */
+#include <linux/cpumask.h>
+#include <linux/hardirq.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/topology.h>
+#include "port.h"
+
+static struct lock_class_key pcpu_lock_keys[PCPU_LOCK_NR];
+static const char *const pcpu_lock_names[PCPU_LOCK_NR] = {
+	[PCPU_LOCK_POOL] = "pcpupool_lock",
+	[PCPU_LOCK_ALLOC_MUTEX] = "pcpupool_alloc_mutex",
+	[PCPU_LOCK_MEMPOOL] = "pcpupool_mempool_depot",
+	[PCPU_LOCK_BLK] = "pcpupool_blk",
+	[PCPU_LOCK_TEST] = "pcpupool_test",
+};
+
+int pcpu_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+int pcpu_cpu_possible(int cpu)
+{
+	return cpu_possible(cpu);
+}
+
+int pcpu_cpu_online(int cpu)
+{
+	return cpu_online(cpu);
+}
+
+int pcpu_cpu_to_node(int cpu)
+{
+	return cpu_to_node(cpu);
+}
+
+int pcpu_this_cpu(void)
+{
+	return smp_processor_id();
+}
+
+void *pcpu_spin_new(enum pcpu_lock_class cls)
+{
+	spinlock_t *lock = kmalloc(sizeof(*lock), GFP_KERNEL);
+
+	if (lock) {
+		spin_lock_init(lock);
+		lockdep_set_class_and_name(lock, &pcpu_lock_keys[cls],
+					   pcpu_lock_names[cls]);
+	}
+	return lock;
+}
+
+void pcpu_spin_delete(void *lock)
+{
+	kfree(lock);
+}
+
+unsigned long pcpu_spin_lock_irqsave(void *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave((spinlock_t *)lock, flags);
+	return flags;
+}
+
+void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore((spinlock_t *)lock, flags);
+}
+
+void pcpu_spin_lock(void *lock)
+{
+	spin_lock((spinlock_t *)lock);
+}
+
+void pcpu_spin_unlock(void *lock)
+{
+	spin_unlock((spinlock_t *)lock);
+}
+
+void pcpu_assert_spin_held(void *lock)
+{
+	lockdep_assert_held((spinlock_t *)lock);
+}
+
+void *pcpu_mutex_new(enum pcpu_lock_class cls)
+{
+	struct mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
+
+	if (m) {
+		mutex_init(m);
+		lockdep_set_class_and_name(m, &pcpu_lock_keys[cls],
+					   pcpu_lock_names[cls]);
+	}
+	return m;
+}
+
+void pcpu_mutex_delete(void *mutex)
+{
+	if (mutex)
+		mutex_destroy((struct mutex *)mutex);
+	kfree(mutex);
+}
+
+void pcpu_mutex_lock(void *mutex)
+{
+	mutex_lock((struct mutex *)mutex);
+}
+
+int pcpu_mutex_lock_killable(void *mutex)
+{
+	return mutex_lock_killable((struct mutex *)mutex);
+}
+
+int pcpu_mutex_trylock(void *mutex)
+{
+	return mutex_trylock((struct mutex *)mutex);
+}
+
+void pcpu_mutex_unlock(void *mutex)
+{
+	mutex_unlock((struct mutex *)mutex);
+}
+
+int pcpu_mutex_is_locked(void *mutex)
+{
+	return mutex_is_locked((struct mutex *)mutex);
+}
+
+void pcpu_assert_mutex_held(void *mutex)
+{
+	lockdep_assert_held((struct mutex *)mutex);
+}
+
+void pcpu_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void pcpu_preempt_enable(void)
+{
+	preempt_enable();
+}
+
+unsigned long pcpu_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void pcpu_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
+void pcpu_might_sleep(void)
+{
+	might_sleep();
+}
+
+void pcpu_cond_resched(void)
+{
+	cond_resched();
+}
+
+int pcpu_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
+}
+
+unsigned long pcpu_nr_switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
+unsigned long pcpu_jiffies(void)
+{
+	return jiffies;
+}
+
+unsigned long long pcpu_ktime_ns(void)
+{
+	return ktime_get_ns();
+}
+
+void pcpu_log(int level, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	switch (level) {
+	case PCPU_LOG_ERR:
+		pr_err("pcpupool: %pV\n", &vaf);
+		break;
+	case PCPU_LOG_WARN:
+		pr_warn("pcpupool: %pV\n", &vaf);
+		break;
+	case PCPU_LOG_DEBUG:
+		pr_debug("pcpupool: %pV\n", &vaf);
+		break;
+	default:
+		pr_info("pcpupool: %pV\n", &vaf);
+		break;
+	}
+	va_end(args);
+}
+
+void pcpu_warn_once(int *once, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	if (READ_ONCE(*once))
+		return;
+	WRITE_ONCE(*once, 1);
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	WARN(1, "pcpupool: %pV\n", &vaf);
+	va_end(args);
+}
+
+void pcpu_warn(const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	WARN(1, "pcpupool: %pV\n", &vaf);
+	va_end(args);
+}
+
+void pcpu_bug(const char *what)
+{
+	pr_crit("pcpupool: %s\n", what);
+	BUG();
+}

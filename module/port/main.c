@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - port: module init/exit, module parameters, the exported API and,
+ * in test builds (kernels with KUnit), the test hooks.
+ *
+ * The exported C API (include/pcpupool/pcpupool.h) is implemented by the C++
+ * core (module/api.cpp) with the same ABI; this file only exports it.
+ */
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <pcpupool/pcpupool.h>
+#include "port.h"
+#include "../core_api.h"
+
+static unsigned int unit_size = 64 * 1024;
+module_param(unit_size, uint, 0444);
+MODULE_PARM_DESC(unit_size,
+		 "bytes per CPU per chunk: a multiple of PAGE_SIZE, 32 KiB..16 MiB (default 64 KiB)");
+
+EXPORT_SYMBOL_GPL(pcpupool_alloc);
+EXPORT_SYMBOL_GPL(pcpupool_free);
+EXPORT_SYMBOL_GPL(pcpupool_get_stats);
+EXPORT_SYMBOL_GPL(pcpupool_unit_off);
+
+void pcpu_debugfs_exit(void);
+
+#ifdef PCPUPOOL_TEST
+/* Test-only instrumentation: the KUnit module installs a recorder. */
+static pcpu_alloc_recorder_fn pcpu_recorder;
+static atomic_t pcpu_fail_next[PCPU_SITE_NR];
+
+void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn)
+{
+	WRITE_ONCE(pcpu_recorder, fn);
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_set_recorder);
+
+void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr)
+{
+	atomic_set(&pcpu_fail_next[site], nr);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_fail_next);
+
+void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
+		       int mutex_held)
+{
+	pcpu_alloc_recorder_fn fn;
+
+	rcu_read_lock();
+	fn = READ_ONCE(pcpu_recorder);
+	if (fn)
+		fn(site, gfp, mutex_held);
+	rcu_read_unlock();
+}
+
+int pcpu_fault_should_fail(enum pcpu_alloc_site site)
+{
+	return atomic_add_unless(&pcpu_fail_next[site], -1, 0);
+}
+
+EXPORT_SYMBOL_GPL(pcpupool_test_check);
+EXPORT_SYMBOL_GPL(pcpupool_test_flush_balance);
+EXPORT_SYMBOL_GPL(pcpupool_test_set_watermarks);
+#else
+void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
+		       int mutex_held)
+{
+}
+
+int pcpu_fault_should_fail(enum pcpu_alloc_site site)
+{
+	return 0;
+}
+#endif
+
+static int __init pcpupool_init(void)
+{
+	int ret;
+
+	if (unit_size < 32 * 1024 || unit_size > 16 * 1024 * 1024 ||
+	    unit_size % PAGE_SIZE) {
+		pr_err("pcpupool: unit_size=%u invalid: a multiple of %lu in 32 KiB..16 MiB\n",
+		       unit_size, PAGE_SIZE);
+		return -EINVAL;
+	}
+	ret = pcpu_vm_init();
+	if (ret)
+		return ret;
+	ret = pcpu_work_init();
+	if (ret)
+		goto err_vm;
+	ret = pcpupool_core_init(unit_size);
+	if (ret)
+		goto err_work;
+	pcpupool_core_debugfs_init();
+	pr_info("pcpupool: loaded, unit_size %u, %u units\n", unit_size,
+		nr_cpu_ids);
+	return 0;
+err_work:
+	pcpu_work_exit();
+err_vm:
+	pcpu_vm_exit();
+	return ret;
+}
+
+static void __exit pcpupool_exit(void)
+{
+	pcpu_debugfs_exit();
+	pcpupool_core_exit();
+	pcpu_work_exit();
+	pcpu_vm_exit();
+}
+
+module_init(pcpupool_init);
+module_exit(pcpupool_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pcpupool: a percpu allocator IO paths can call");

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mem.c - port: slab and page allocation, GFP bits, memalloc scopes.
+ *
+ * Called from any context the gfp allows; nothing here sleeps unless the
+ * gfp passed in does.  Every allocation made for the core reports its
+ * effective gfp through pcpu_record_alloc() in test builds (see port.h).
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include "port.h"
+
+const struct pcpu_gfp_bits pcpu_gfp = {
+	.kernel = (__force unsigned int)GFP_KERNEL,
+	.nowait = (__force unsigned int)GFP_NOWAIT,
+	.atomic = (__force unsigned int)GFP_ATOMIC,
+	.noio = (__force unsigned int)GFP_NOIO,
+	.nofs = (__force unsigned int)GFP_NOFS,
+	.io = (__force unsigned int)__GFP_IO,
+	.fs = (__force unsigned int)__GFP_FS,
+	.direct_reclaim = (__force unsigned int)__GFP_DIRECT_RECLAIM,
+	.nofail = (__force unsigned int)__GFP_NOFAIL,
+	.nowarn = (__force unsigned int)__GFP_NOWARN,
+	.zero = (__force unsigned int)__GFP_ZERO,
+	.norety = (__force unsigned int)__GFP_NORETRY,
+	.high = (__force unsigned int)__GFP_HIGH,
+	.nomemalloc = (__force unsigned int)__GFP_NOMEMALLOC,
+	.account = (__force unsigned int)__GFP_ACCOUNT,
+};
+
+unsigned int pcpu_current_gfp_context(unsigned int gfp)
+{
+	return (__force unsigned int)current_gfp_context((__force gfp_t)gfp);
+}
+
+unsigned int pcpu_noio_save(void)
+{
+	return memalloc_noio_save();
+}
+
+void pcpu_noio_restore(unsigned int cookie)
+{
+	memalloc_noio_restore(cookie);
+}
+
+unsigned int pcpu_nofs_save(void)
+{
+	return memalloc_nofs_save();
+}
+
+void pcpu_nofs_restore(unsigned int cookie)
+{
+	memalloc_nofs_restore(cookie);
+}
+
+void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp)
+{
+	return kmalloc(bytes, (__force gfp_t)gfp);
+}
+
+void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node)
+{
+	return kzalloc_node(bytes, (__force gfp_t)gfp, node);
+}
+
+void pcpu_kfree(const void *p)
+{
+	kfree(p);
+}
+
+void *pcpu_page_alloc(int node, unsigned int gfp)
+{
+	return alloc_pages_node(node, (__force gfp_t)gfp, 0);
+}
+
+void pcpu_page_free(void *page)
+{
+	__free_page(page);
+}
+
+int pcpu_page_node(const void *page)
+{
+	return page_to_nid(page);
+}
+
+void *pcpu_page_address(void *page)
+{
+	return page_address(page);
+}
+
+void *pcpu_vmalloc_to_page(const void *addr)
+{
+	return vmalloc_to_page(addr);
+}
+
+void pcpu_memset(void *p, int c, unsigned long bytes)
+{
+	memset(p, c, bytes);
+}
+
+void pcpu_memcpy(void *d, const void *s, unsigned long bytes)
+{
+	memcpy(d, s, bytes);
+}
+
+unsigned long pcpu_page_size(void)
+{
+	return PAGE_SIZE;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * port.h - the narrow C port between pcpupool's C++ core and the kernel.
+ *
+ * The C++ core never includes a kernel header.  Everything it needs from the
+ * kernel is declared here as a plain extern "C" function or constant and is
+ * implemented by the C files beside this header, one kernel area per file:
+ *
+ *   mem.c      page and slab allocation, memalloc scopes, GFP bits, NUMA
+ *   vm_x86.c   reserving a chunk's virtual range, mapping/unmapping pages
+ *   lock.c     spinlocks, mutexes, preemption, IRQs, CPU masks, schedule
+ *   work.c     the balance workqueue, delayed and plain work items
+ *   debugfs.c  debugfs files and seq_file output
+ *   main.c     module init/exit, parameters, exported C API
+ *
+ * A port function is thin: it translates and calls, it holds no policy.
+ * Kernel objects whose layout depends on the kernel config (locks, work
+ * items, pages) are opaque to C++ and live behind pointers owned by the port.
+ * This header is shared by C and C++ and includes nothing.
+ */
+#ifndef PCPUPOOL_PORT_H
+#define PCPUPOOL_PORT_H
+
+#ifdef __cplusplus
+extern "C" {
+#define PCPU_PORT_NOEXCEPT noexcept
+#else
+#define PCPU_PORT_NOEXCEPT
+#endif
+
+typedef unsigned long pcpu_uptr;
+
+/* ---- GFP bits of the running kernel (values differ between configs) ---- */
+struct pcpu_gfp_bits {
+	unsigned int kernel, nowait, atomic, noio, nofs;
+	unsigned int io, fs, direct_reclaim, nofail, nowarn, zero, norety,
+		     high, nomemalloc, account;
+};
+extern const struct pcpu_gfp_bits pcpu_gfp;
+
+/* current_gfp_context(): the caller's gfp with memalloc scopes applied. */
+unsigned int pcpu_current_gfp_context(unsigned int gfp) PCPU_PORT_NOEXCEPT;
+/* memalloc_{noio,nofs}_save/restore; the returned cookie goes to restore. */
+unsigned int pcpu_noio_save(void) PCPU_PORT_NOEXCEPT;
+void pcpu_noio_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
+unsigned int pcpu_nofs_save(void) PCPU_PORT_NOEXCEPT;
+void pcpu_nofs_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
+
+/* ---- slab and pages (mem.c) ---- */
+void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
+void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) PCPU_PORT_NOEXCEPT;
+void pcpu_kfree(const void *p) PCPU_PORT_NOEXCEPT;
+/* One order-0 page on @node; returns an opaque struct page pointer. */
+void *pcpu_page_alloc(int node, unsigned int gfp) PCPU_PORT_NOEXCEPT;
+void pcpu_page_free(void *page) PCPU_PORT_NOEXCEPT;
+int pcpu_page_node(const void *page) PCPU_PORT_NOEXCEPT;
+void *pcpu_page_address(void *page) PCPU_PORT_NOEXCEPT;
+/* The page mapped at a kernel virtual address (vmalloc_to_page). */
+void *pcpu_vmalloc_to_page(const void *addr) PCPU_PORT_NOEXCEPT;
+void pcpu_memset(void *p, int c, unsigned long bytes) PCPU_PORT_NOEXCEPT;
+void pcpu_memcpy(void *d, const void *s, unsigned long bytes) PCPU_PORT_NOEXCEPT;
+unsigned long pcpu_page_size(void) PCPU_PORT_NOEXCEPT;
+
+/*
+ * Test builds only: every allocation the port makes on behalf of the core
+ * (slab, pages, vm range) reports its effective gfp here, with whether the
+ * allocator mutex was held.  The recorder lives in the KUnit module.
+ */
+enum pcpu_alloc_site {
+	PCPU_SITE_META,		/* chunk metadata (kmalloc) */
+	PCPU_SITE_VM_RANGE,	/* vmap() of the chunk's range + page tables */
+	PCPU_SITE_PAGES_ARRAY,	/* temporary page array for the vmap */
+	PCPU_SITE_BACKING,	/* a backing page */
+	PCPU_SITE_NR,
+};
+typedef void (*pcpu_alloc_recorder_fn)(enum pcpu_alloc_site site,
+				       unsigned int effective_gfp,
+				       int mutex_held);
+void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
+		       int mutex_held) PCPU_PORT_NOEXCEPT;
+/* Fault switch (test builds): fail the next @n allocations at @site. */
+int pcpu_fault_should_fail(enum pcpu_alloc_site site) PCPU_PORT_NOEXCEPT;
+
+/* ---- NUMA and CPUs (lock.c) ---- */
+int pcpu_nr_cpu_ids(void) PCPU_PORT_NOEXCEPT;
+int pcpu_cpu_possible(int cpu) PCPU_PORT_NOEXCEPT;
+int pcpu_cpu_online(int cpu) PCPU_PORT_NOEXCEPT;
+int pcpu_cpu_to_node(int cpu) PCPU_PORT_NOEXCEPT;
+/* Only meaningful with preemption disabled. */
+int pcpu_this_cpu(void) PCPU_PORT_NOEXCEPT;
+
+/* ---- locks, preemption, IRQs (lock.c) ---- */
+enum pcpu_lock_class {
+	PCPU_LOCK_POOL,		/* the allocator's area/chunk spinlock */
+	PCPU_LOCK_ALLOC_MUTEX,	/* the allocator's population mutex */
+	PCPU_LOCK_MEMPOOL,	/* a mempool depot */
+	PCPU_LOCK_BLK,		/* blkcg stats of a disk */
+	PCPU_LOCK_TEST,		/* KUnit */
+	PCPU_LOCK_NR,
+};
+void *pcpu_spin_new(enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
+void pcpu_spin_delete(void *lock) PCPU_PORT_NOEXCEPT;
+unsigned long pcpu_spin_lock_irqsave(void *lock) PCPU_PORT_NOEXCEPT;
+void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags) PCPU_PORT_NOEXCEPT;
+void pcpu_spin_lock(void *lock) PCPU_PORT_NOEXCEPT;
+void pcpu_spin_unlock(void *lock) PCPU_PORT_NOEXCEPT;
+void pcpu_assert_spin_held(void *lock) PCPU_PORT_NOEXCEPT;
+
+void *pcpu_mutex_new(enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
+void pcpu_mutex_delete(void *mutex) PCPU_PORT_NOEXCEPT;
+void pcpu_mutex_lock(void *mutex) PCPU_PORT_NOEXCEPT;
+/* 0 when taken, -EINTR on a fatal signal. */
+int pcpu_mutex_lock_killable(void *mutex) PCPU_PORT_NOEXCEPT;
+int pcpu_mutex_trylock(void *mutex) PCPU_PORT_NOEXCEPT;
+void pcpu_mutex_unlock(void *mutex) PCPU_PORT_NOEXCEPT;
+int pcpu_mutex_is_locked(void *mutex) PCPU_PORT_NOEXCEPT;
+void pcpu_assert_mutex_held(void *mutex) PCPU_PORT_NOEXCEPT;
+
+void pcpu_preempt_disable(void) PCPU_PORT_NOEXCEPT;
+void pcpu_preempt_enable(void) PCPU_PORT_NOEXCEPT;
+unsigned long pcpu_local_irq_save(void) PCPU_PORT_NOEXCEPT;
+void pcpu_local_irq_restore(unsigned long flags) PCPU_PORT_NOEXCEPT;
+void pcpu_might_sleep(void) PCPU_PORT_NOEXCEPT;
+void pcpu_cond_resched(void) PCPU_PORT_NOEXCEPT;
+int pcpu_fatal_signal_pending(void) PCPU_PORT_NOEXCEPT;
+/* Number of context switches of current (nvcsw + nivcsw). */
+unsigned long pcpu_nr_switches(void) PCPU_PORT_NOEXCEPT;
+unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
+unsigned long long pcpu_ktime_ns(void) PCPU_PORT_NOEXCEPT;
+
+/* ---- diagnostics ---- */
+void pcpu_log(int level, const char *fmt, ...) PCPU_PORT_NOEXCEPT
+	__attribute__((format(printf, 2, 3)));
+/* WARN_ONCE per call site identity @once (a static flag owned by the caller). */
+void pcpu_warn_once(int *once, const char *fmt, ...) PCPU_PORT_NOEXCEPT
+	__attribute__((format(printf, 2, 3)));
+void pcpu_warn(const char *fmt, ...) PCPU_PORT_NOEXCEPT
+	__attribute__((format(printf, 1, 2)));
+void pcpu_bug(const char *what) PCPU_PORT_NOEXCEPT __attribute__((noreturn));
+#define PCPU_LOG_ERR 3
+#define PCPU_LOG_WARN 4
+#define PCPU_LOG_INFO 6
+#define PCPU_LOG_DEBUG 7
+
+/* ---- virtual range of a chunk, x86 page tables (vm_x86.c) ---- */
+/*
+ * Reserve @bytes of vmalloc space, every page mapped PROT_NONE to a shared
+ * placeholder page, so that its page tables exist and are never allocated
+ * again.  Sleeps; internal allocations follow the caller's memalloc scope.
+ */
+void *pcpu_vm_reserve(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
+void pcpu_vm_release(void *base) PCPU_PORT_NOEXCEPT;
+/* Point the PTE at @addr to @page, PAGE_KERNEL.  Not-present -> present. */
+int pcpu_vm_map_page(pcpu_uptr addr, void *page) PCPU_PORT_NOEXCEPT;
+/* A list of pages (the kernel's list_head, linked through page->lru). */
+struct pcpu_page_list {
+	void *next, *prev;
+};
+void pcpu_page_list_init(struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
+/* Frees every page on @l; returns how many. */
+unsigned long pcpu_page_list_free(struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
+/* Restore the placeholder PTE at @addr and put the page that was mapped
+ * there on @l.  The caller must pcpu_vm_flush_tlb_all() before freeing @l. */
+int pcpu_vm_unmap_page(pcpu_uptr addr, struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
+/* NUMA node of the page mapped at @addr, or -1 if unpopulated. */
+int pcpu_vm_page_node(pcpu_uptr addr) PCPU_PORT_NOEXCEPT;
+int pcpu_vm_is_mapped(pcpu_uptr addr) PCPU_PORT_NOEXCEPT;
+/* IPI every CPU to flush its TLB (kernel mappings included). */
+void pcpu_vm_flush_tlb_all(void) PCPU_PORT_NOEXCEPT;
+int pcpu_vm_init(void) PCPU_PORT_NOEXCEPT;
+void pcpu_vm_exit(void) PCPU_PORT_NOEXCEPT;
+
+/* ---- work items (work.c) ---- */
+typedef void (*pcpu_work_fn)(void *arg);
+/* A work item on pcpupool's unbound WQ_MEM_RECLAIM workqueue. */
+void *pcpu_work_new(pcpu_work_fn fn, void *arg) PCPU_PORT_NOEXCEPT;
+void pcpu_work_delete(void *work) PCPU_PORT_NOEXCEPT; /* cancels, syncs */
+/* Safe from any context, hardirq included. */
+void pcpu_work_queue(void *work) PCPU_PORT_NOEXCEPT;
+void pcpu_work_queue_delayed(void *work, unsigned long delay_ms) PCPU_PORT_NOEXCEPT;
+void pcpu_work_flush(void *work) PCPU_PORT_NOEXCEPT;
+int pcpu_work_init(void) PCPU_PORT_NOEXCEPT;
+void pcpu_work_exit(void) PCPU_PORT_NOEXCEPT;
+
+/* ---- debugfs and seq_file (debugfs.c) ---- */
+void pcpu_seq_printf(void *seq, const char *fmt, ...) PCPU_PORT_NOEXCEPT
+	__attribute__((format(printf, 2, 3)));
+typedef void (*pcpu_show_fn)(void *seq, void *arg);
+/* Reads a u64 tunable; writes parse a decimal u64 and call @set, which
+ * validates (-EINVAL) before changing anything. */
+typedef unsigned long long (*pcpu_get_fn)(void *arg);
+typedef int (*pcpu_set_fn)(void *arg, unsigned long long val);
+/*
+ * A debugfs file described by its owner, who keeps this descriptor alive
+ * until the file's directory is removed (removal waits for open readers).
+ * @show set: a read-only seq_file view; otherwise a u64 file, readable
+ * when @get is set and writable when @set is set.
+ */
+struct pcpu_debugfs_file {
+	const char *name;
+	pcpu_show_fn show;
+	pcpu_get_fn get;
+	pcpu_set_fn set;
+	void *arg;
+};
+/* NULL parent = /sys/kernel/debug/pcpupool/.  Failures return NULL and
+ * are never fatal to the allocator. */
+void *pcpu_debugfs_dir(const char *name, void *parent) PCPU_PORT_NOEXCEPT;
+void pcpu_debugfs_create(void *parent, struct pcpu_debugfs_file *f) PCPU_PORT_NOEXCEPT;
+/* Removes @dir and everything below it. */
+void pcpu_debugfs_remove(void *dir) PCPU_PORT_NOEXCEPT;
+void *pcpu_debugfs_root(void) PCPU_PORT_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PCPUPOOL_PORT_H */

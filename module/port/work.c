@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * work.c - port: pcpupool's workqueue and its work items.
+ *
+ * One workqueue, WQ_UNBOUND | WQ_MEM_RECLAIM: unbound so that population
+ * work is not starved by the CPU that keeps allocating (the kernel's own
+ * pcpu_balance_work sits on system_wq, bound to the allocating CPU), and
+ * with a rescuer because the IO path depends on it making progress under
+ * memory pressure.  Every item is a delayed_work so that one type serves
+ * both immediate kicks and periodic balancing; queueing is safe from any
+ * context, hardirq included.
+ */
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include "port.h"
+
+static struct workqueue_struct *pcpu_wq;
+
+struct pcpu_work {
+	struct delayed_work dwork;
+	pcpu_work_fn fn;
+	void *arg;
+};
+
+static void pcpu_work_run(struct work_struct *work)
+{
+	struct pcpu_work *w = container_of(to_delayed_work(work),
+					   struct pcpu_work, dwork);
+
+	w->fn(w->arg);
+}
+
+int pcpu_work_init(void)
+{
+	pcpu_wq = alloc_workqueue("pcpupool", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return pcpu_wq ? 0 : -ENOMEM;
+}
+
+void pcpu_work_exit(void)
+{
+	if (pcpu_wq)
+		destroy_workqueue(pcpu_wq);
+	pcpu_wq = NULL;
+}
+
+void *pcpu_work_new(pcpu_work_fn fn, void *arg)
+{
+	struct pcpu_work *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	INIT_DELAYED_WORK(&w->dwork, pcpu_work_run);
+	w->fn = fn;
+	w->arg = arg;
+	return w;
+}
+
+void pcpu_work_delete(void *work)
+{
+	struct pcpu_work *w = work;
+
+	if (!w)
+		return;
+	cancel_delayed_work_sync(&w->dwork);
+	kfree(w);
+}
+
+void pcpu_work_queue(void *work)
+{
+	struct pcpu_work *w = work;
+
+	mod_delayed_work(pcpu_wq, &w->dwork, 0);
+}
+
+void pcpu_work_queue_delayed(void *work, unsigned long delay_ms)
+{
+	struct pcpu_work *w = work;
+
+	/* Does not pull an already pending item earlier or later. */
+	queue_delayed_work(pcpu_wq, &w->dwork, msecs_to_jiffies(delay_ms));
+}
+
+void pcpu_work_flush(void *work)
+{
+	struct pcpu_work *w = work;
+
+	flush_delayed_work(&w->dwork);
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// rt.cpp - the freestanding C++ runtime (see rt.h for the policy).
+#include "rt.h"
+
+void* operator new(__SIZE_TYPE__ bytes, pcp::Gfp gfp) noexcept
+{
+	return pcpu_kmalloc(bytes, gfp.raw());
+}
+
+void* operator new[](__SIZE_TYPE__ bytes, pcp::Gfp gfp) noexcept
+{
+	return pcpu_kmalloc(bytes, gfp.raw());
+}
+
+void operator delete(void* p) noexcept { pcpu_kfree(p); }
+void operator delete[](void* p) noexcept { pcpu_kfree(p); }
+void operator delete(void* p, __SIZE_TYPE__) noexcept { pcpu_kfree(p); }
+void operator delete[](void* p, __SIZE_TYPE__) noexcept { pcpu_kfree(p); }
+void operator delete(void* p, pcp::Gfp) noexcept { pcpu_kfree(p); }
+void operator delete[](void* p, pcp::Gfp) noexcept { pcpu_kfree(p); }
+
+extern "C" void __cxa_pure_virtual() { pcpu_bug("pure virtual call"); }

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// stats.cpp - what the allocator shows: the stats snapshot, the debugfs
+// views (stats, chunks), the watermark tunables and the consistency check.
+// Process context; each view takes the pool lock for a consistent copy.
+#include "allocator.h"
+
+namespace pcp {
+
+void Pool::get_stats(pcpupool_stats* st)
+{
+	SpinIrqGuard g(lock_);
+	*st = st_;
+	st->nr_chunks = nr_chunks_;
+	st->empty_pop_pages = nr_empty_pop_;
+	st->populated_pages = u64(nr_populated_) * nr_possible_;
+	st->target_low = target_low_;
+	st->target_high = target_high_;
+}
+
+void Pool::show_stats(void* seq)
+{
+	pcpupool_stats st;
+	get_stats(&st);
+	Watermarks wm = watermarks();
+#define P(field) pcpu_seq_printf(seq, "%-20s: %llu\n", #field, st.field)
+	pcpu_seq_printf(seq, "Percpu Memory Statistics\nAllocation Info:\n");
+	P(nr_alloc);
+	P(nr_dealloc);
+	P(nr_cur_alloc);
+	P(nr_max_alloc);
+	P(nr_chunks);
+	P(nr_max_chunks);
+	P(min_alloc_size);
+	P(max_alloc_size);
+	P(empty_pop_pages);
+	P(populated_pages);
+	P(atomic_alloc_failed);
+	P(nr_atomic_alloc);
+	P(nr_failed);
+	P(nr_killed);
+	P(nr_misuse);
+	P(live_bytes);
+	P(nr_populate);
+	P(nr_depopulate);
+	P(nr_tlb_flush);
+	P(nr_chunk_create);
+	P(nr_chunk_destroy);
+	P(nr_balance);
+	P(unit_size);
+	P(nr_units);
+#undef P
+	pcpu_seq_printf(seq, "Balance:\n%-20s: %u\n%-20s: %u\n%-20s: %u\n%-20s: %llu\n%-20s: %llu\n",
+			"low_watermark", wm.low, "high_watermark", wm.high,
+			"target_cap", wm.cap, "target_low", st.target_low,
+			"target_high", st.target_high);
+	pcpu_seq_printf(seq, "Chunks:\n");
+	SpinIrqGuard g(lock_);
+	for (u32 i = 0; i < nr_chunks_; i++) {
+		const Chunk* c = index_[i];
+		AreaStats as = c->map.stats();
+		pcpu_seq_printf(seq,
+				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated %-3u\n",
+				c->id, as.nr_allocs, as.free_bytes, as.contig_bytes,
+				as.sum_frag, as.max_frag, c->map.nr_empty_populated(),
+				c->map.nr_populated());
+	}
+}
+
+// One line per chunk, one character per page of the unit:
+//   '.' not populated   'o' populated, empty   '#' populated, in use
+//   '!' in use but not populated (only transiently, under the mutex)
+void Pool::show_chunks(void* seq)
+{
+	SpinIrqGuard g(lock_);
+	pcpu_seq_printf(seq, "# unit_size %u, %u units, pages: . unpopulated  o empty  # used\n",
+			unit_bytes_, nr_units_);
+	for (u32 i = 0; i < nr_chunks_; i++) {
+		const Chunk* c = index_[i];
+		pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d ", c->id,
+				reinterpret_cast<void*>(c->base()), c->slot);
+		for (u32 b = 0; b < c->map.nr_blocks(); b++) {
+			bool pop = c->map.block_populated(b), empty = c->map.block_empty(b);
+			pcpu_seq_printf(seq, "%c", pop ? (empty ? 'o' : '#') : (empty ? '.' : '!'));
+		}
+		pcpu_seq_printf(seq, "\n");
+	}
+}
+
+const char* Pool::check()
+{
+	SpinIrqGuard g(lock_);
+	u32 empty = 0, pop = 0;
+	for (u32 i = 0; i < nr_chunks_; i++) {
+		const Chunk* c = index_[i];
+		if (const char* err = c->map.check())
+			return err;
+		if (i && index_[i - 1]->base() >= c->base())
+			return "chunk index not sorted";
+		if (c->slot != slot_of(c))
+			return "chunk on the wrong slot";
+		empty += c->map.nr_empty_populated();
+		pop += c->map.nr_populated();
+	}
+	if (empty != nr_empty_pop_)
+		return "global empty_pop_pages differs from the chunks' sum";
+	if (pop != nr_populated_)
+		return "global populated pages differ from the chunks' sum";
+	u32 listed = 0;
+	for (int s = 0; s < nr_slots_; s++)
+		listed += slots_[s].size();
+	if (listed != nr_chunks_)
+		return "slot lists do not hold every chunk once";
+	return nullptr;
+}
+
+// Tunables: low <= high <= cap <= kMaxCap; anything else is -EINVAL and
+// changes nothing.
+constexpr u64 kMaxCap = 4096;
+
+int Pool::set_low(u64 v)
+{
+	{
+		SpinIrqGuard g(lock_);
+		if (v > wm_.high)
+			return -22;
+		wm_.low = v;
+		recompute_target();
+	}
+	kick_balance(true);
+	return 0;
+}
+
+int Pool::set_high(u64 v)
+{
+	{
+		SpinIrqGuard g(lock_);
+		if (v < wm_.low || v > wm_.cap)
+			return -22;
+		wm_.high = v;
+		recompute_target();
+	}
+	kick_balance(true);
+	return 0;
+}
+
+int Pool::set_cap(u64 v)
+{
+	{
+		SpinIrqGuard g(lock_);
+		if (v < wm_.high || v > kMaxCap)
+			return -22;
+		wm_.cap = v;
+		recompute_target();
+	}
+	kick_balance(true);
+	return 0;
+}
+
+} // namespace pcp

@@ -1,0 +1,33 @@
+#!/bin/bash
+# deps.sh - install the Debian packages pcpupool's build, tests and guest
+# runs need.  Idempotent: does nothing when everything is already there.
+set -euo pipefail
+pkgs=(build-essential g++ bc flex bison libelf-dev libssl-dev cpio xz-utils
+      kmod dwarves python3 qemu-system-x86 busybox-static rsync
+      "linux-source-${PCPUPOOL_KSERIES:-6.12}")
+# Debian's stock kernel and its headers, newest 6.12 build in the archive.
+stock_pkgs() {
+	local v
+	v=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' 2>/dev/null |
+		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)-unsigned .*/\1/p' | sort -V | tail -1)
+	[ -n "$v" ] && echo "linux-image-$v-unsigned linux-headers-$v"
+}
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${PCPUPOOL_STOCK:-0}" = 1 ] && ! ls -d /lib/modules/6.12.*+deb12-amd64/build >/dev/null 2>&1; then
+	missing+=(STOCK)
+fi
+[ ${#missing[@]} = 0 ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -f /var/lib/apt/lists/.pcpupool-updated ] || [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock)" ]; then
+	apt-get update -q >&2
+	touch /var/lib/apt/lists/.pcpupool-updated
+fi
+inst=()
+for p in "${missing[@]}"; do
+	if [ "$p" = STOCK ]; then inst+=($(stock_pkgs)); else inst+=("$p"); fi
+done
+echo "installing: ${inst[*]}" >&2
+apt-get install -y -q --no-install-recommends "${inst[@]}" >&2
