@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>

@@ -9,6 +9,10 @@
  *   pcpupool_area_map  the bitmap area allocator as a unit
  *   pcpupool_alloc     the allocator through its exported API
  *                      (allocator_test.c)
+ *   pcpupool_context   NOFS/NOIO callers and memalloc scopes, killable
+ *                      vs NOFAIL waits (context_test.c)
+ *   pcpupool_mempool   the percpu mempool's contract (mempool_test.c)
+ *   pcpupool_lockdep   the reclaim/FS-lock proof (own boot, context_test.c)
  *
  * C++ bodies report through kt_fail() (kt.h).  Tests that must provoke a
  * splat print "pcpupool-test: expect-splat-begin <pattern>" / "-end" around
@@ -192,9 +196,13 @@ static struct kunit_suite area_suite = {
 };
 
 extern struct kunit_suite pcpupool_alloc_suite;
+extern struct kunit_suite pcpupool_context_suite;
+extern struct kunit_suite pcpupool_lockdep_suite;
+extern struct kunit_suite pcpupool_mempool_suite;
 
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
-		  &pcpupool_alloc_suite);
+		  &pcpupool_alloc_suite, &pcpupool_context_suite,
+		  &pcpupool_mempool_suite, &pcpupool_lockdep_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("pcpupool KUnit suites");

@@ -120,7 +120,8 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ct
 	bool kick;
 	{
 		SpinIrqGuard g(lock_);
-		pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
+		if (!pcpu_fault_should_fail(PCPU_SITE_ATOMIC))
+			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
 		if (pl) {
 			p = finish_alloc(pl, bits, bytes, /*atomic=*/true);
 		} else {

@@ -42,7 +42,8 @@ namespace pcp {
 class MutexCtx {
 public:
 	MutexCtx(const MutexGuard& held, AllocCtx ctx)
-		: gfp_(ctx.under_mutex()), nofail_(ctx.nofail())
+		: gfp_(pcpu_test_unsafe_gfp() ? Gfp::kernel() : ctx.under_mutex()),
+		  nofail_(ctx.nofail())
 	{
 		PCPU_BUG_ON(!held.held());
 	}
@@ -93,6 +94,13 @@ public:
 	int set_high(u64 v);
 	int set_cap(u64 v);
 	Watermarks watermarks() const { return wm_; }
+	void test_hold_mutex(bool hold)
+	{
+		if (hold)
+			pcpu_mutex_lock(mutex_.raw());
+		else
+			pcpu_mutex_unlock(mutex_.raw());
+	}
 
 	u32 unit_bytes() const { return unit_bytes_; }
 	const unsigned long* unit_off() const { return unit_off_; }

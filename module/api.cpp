@@ -6,6 +6,7 @@
 // debugfs files of the allocator.
 #include "allocator.h"
 #include "core_api.h"
+#include "mempool.h"
 
 using namespace pcp;
 
@@ -13,6 +14,53 @@ extern "C" {
 void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp);
 void pcpupool_free(void* ptr);
 void pcpupool_get_stats(pcpupool_stats* st);
+struct pcpupool_mempool;
+pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
+					  unsigned long align, unsigned int min_nr,
+					  unsigned int gfp);
+void* pcpupool_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp);
+void pcpupool_mempool_free(pcpupool_mempool* pool, void* elem);
+int pcpupool_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr);
+void pcpupool_mempool_destroy(pcpupool_mempool* pool);
+void pcpupool_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st);
+}
+
+static Mempool* mp(pcpupool_mempool* p) { return reinterpret_cast<Mempool*>(p); }
+
+pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
+					  unsigned long align, unsigned int min_nr,
+					  unsigned int gfp)
+{
+	if (size > (1ul << 30) || align > (1ul << 30))
+		return nullptr;
+	return reinterpret_cast<pcpupool_mempool*>(
+		Mempool::create(name, size, align, min_nr, Gfp(gfp)));
+}
+
+void* pcpupool_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp)
+{
+	return mp(pool)->alloc(Gfp(gfp));
+}
+
+void pcpupool_mempool_free(pcpupool_mempool* pool, void* elem)
+{
+	mp(pool)->free(elem);
+}
+
+int pcpupool_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr)
+{
+	return mp(pool)->resize(min_nr);
+}
+
+void pcpupool_mempool_destroy(pcpupool_mempool* pool)
+{
+	if (pool)
+		mp(pool)->destroy();
+}
+
+void pcpupool_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st)
+{
+	mp(pool)->get_stats(st);
 }
 
 const unsigned long* pcpupool_unit_off;
@@ -35,13 +83,18 @@ void pcpupool_get_stats(pcpupool_stats* st)
 int pcpupool_core_init(unsigned int unit_bytes)
 {
 	int ret = g_pool.init(unit_bytes);
-	if (!ret)
-		pcpupool_unit_off = g_pool.unit_off();
+	if (ret)
+		return ret;
+	pcpupool_unit_off = g_pool.unit_off();
+	ret = mempools_init();
+	if (ret)
+		g_pool.exit();
 	return ret;
 }
 
 void pcpupool_core_exit(void)
 {
+	mempools_exit();
 	g_pool.exit();
 	pcpupool_unit_off = nullptr;
 }
@@ -92,6 +145,16 @@ const char* pcpupool_test_check(void)
 void pcpupool_test_flush_balance(void)
 {
 	g_pool.flush_balance();
+}
+
+void pcpupool_test_hold_mutex(int hold)
+{
+	g_pool.test_hold_mutex(hold);
+}
+
+void pcpupool_test_mempool_flush(struct pcpupool_mempool* pool)
+{
+	mp(pool)->flush_refill();
 }
 
 int pcpupool_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)

@@ -26,6 +26,11 @@ void pcpupool_test_flush_balance(void);
 int pcpupool_test_set_watermarks(unsigned int low, unsigned int high,
 				 unsigned int cap);
 void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn);
+/* Take (1) or release (0) the allocator mutex, as another holder would. */
+void pcpupool_test_hold_mutex(int hold);
+struct pcpupool_mempool;
+/* Run a mempool's refill work now and wait for it. */
+void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool);
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr);
 
 #ifdef __cplusplus

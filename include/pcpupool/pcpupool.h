@@ -37,6 +37,39 @@ void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp);
 void pcpupool_free(void __percpu *ptr);
 void pcpupool_get_stats(struct pcpupool_stats *st);
 
+/*
+ * A percpu mempool: fixed-size, fixed-alignment percpu elements with at
+ * least @min_nr kept in reserve, refilled asynchronously from GFP_KERNEL
+ * context.  The contract:
+ *
+ *  - alloc tries the allocator first without sleeping, then the reserve;
+ *  - a caller whose gfp cannot sleep, or that is NOIO/NOFS by gfp or by a
+ *    memalloc scope, NEVER waits for the refill work or for other users'
+ *    frees: it gets an element or NULL at once, and the refill is kicked.
+ *    (Andrew Morton's objection: waiting on a refill thread from NOIO
+ *    context hides a GFP_KERNEL dependency and can deadlock.);
+ *  - only an unconstrained sleepable caller (GFP_KERNEL, no scope) may then
+ *    sleep, in its own direct allocation, as mempool_alloc() does;
+ *  - elements come back zeroed on every CPU;
+ *  - free puts an element into the reserve while it is below @min_nr, else
+ *    returns it to the allocator.  alloc/free work from any context; a hit
+ *    in the CPU's magazine takes no lock and touches no shared cache line.
+ *
+ * create/resize/destroy sleep (GFP_KERNEL); the caller serializes destroy
+ * with every other use.  Elements still out at destroy stay allocated
+ * (WARN): free them with pcpupool_free().
+ */
+struct pcpupool_mempool;
+struct pcpupool_mempool *pcpupool_mempool_create(const char *name, size_t size,
+						 size_t align, unsigned int min_nr,
+						 gfp_t gfp);
+void __percpu *pcpupool_mempool_alloc(struct pcpupool_mempool *pool, gfp_t gfp);
+void pcpupool_mempool_free(struct pcpupool_mempool *pool, void __percpu *elem);
+int pcpupool_mempool_resize(struct pcpupool_mempool *pool, unsigned int min_nr);
+void pcpupool_mempool_destroy(struct pcpupool_mempool *pool);
+void pcpupool_mempool_get_stats(struct pcpupool_mempool *pool,
+				struct pcpupool_mempool_stats *st);
+
 /* unit_off[cpu]: the same for every chunk; set at module load. */
 extern const unsigned long *pcpupool_unit_off;
 

@@ -37,4 +37,25 @@ struct pcpupool_stats {
 	unsigned long long nr_units;		/* nr_cpu_ids */
 };
 
+/* A percpu mempool's counters; per-CPU counters summed at read time. */
+struct pcpupool_mempool_stats {
+	unsigned long long elem_size;
+	unsigned long long min_nr;
+	unsigned long long reserved;		/* in the depot and magazines now */
+	unsigned long long in_magazines;
+	unsigned long long served_allocator;	/* allocator tried first, succeeded */
+	unsigned long long served_magazine;	/* reserve, from this CPU's magazine */
+	unsigned long long served_depot;	/* reserve, from the shared depot */
+	unsigned long long served_direct;	/* unconstrained caller's own alloc */
+	unsigned long long failures;		/* NULL returned */
+	unsigned long long waits;		/* constrained callers: always 0 */
+	unsigned long long refills;		/* elements added by the refill work */
+	unsigned long long refill_runs;
+	unsigned long long frees_magazine;
+	unsigned long long frees_depot;
+	unsigned long long frees_allocator;
+	unsigned long long depot_ops;		/* times the depot lock was taken */
+	unsigned long long outstanding;		/* handed out and not freed */
+};
+
 #endif /* PCPUPOOL_STATS_H */

@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/topology.h>
 #include "port.h"
@@ -24,6 +25,7 @@ static const char *const pcpu_lock_names[PCPU_LOCK_NR] = {
 	[PCPU_LOCK_POOL] = "pcpupool_lock",
 	[PCPU_LOCK_ALLOC_MUTEX] = "pcpupool_alloc_mutex",
 	[PCPU_LOCK_MEMPOOL] = "pcpupool_mempool_depot",
+	[PCPU_LOCK_MEMPOOL_LIST] = "pcpupool_mempools_mutex",
 	[PCPU_LOCK_BLK] = "pcpupool_blk",
 	[PCPU_LOCK_TEST] = "pcpupool_test",
 };
@@ -183,6 +185,11 @@ void pcpu_cond_resched(void)
 int pcpu_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
+}
+
+void pcpu_on_each_cpu(void (*fn)(void *arg), void *arg)
+{
+	on_each_cpu(fn, arg, 1);
 }
 
 unsigned long pcpu_nr_switches(void)

@@ -22,10 +22,26 @@ EXPORT_SYMBOL_GPL(pcpupool_alloc);
 EXPORT_SYMBOL_GPL(pcpupool_free);
 EXPORT_SYMBOL_GPL(pcpupool_get_stats);
 EXPORT_SYMBOL_GPL(pcpupool_unit_off);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_create);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_alloc);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_free);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_resize);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_destroy);
+EXPORT_SYMBOL_GPL(pcpupool_mempool_get_stats);
 
 void pcpu_debugfs_exit(void);
 
 #ifdef PCPUPOOL_TEST
+static bool test_unsafe_gfp;
+module_param(test_unsafe_gfp, bool, 0444);
+MODULE_PARM_DESC(test_unsafe_gfp,
+		 "TEST ONLY negative control: allocate with GFP_KERNEL under the mutex");
+
+int pcpu_test_unsafe_gfp(void)
+{
+	return test_unsafe_gfp;
+}
+
 /* Test-only instrumentation: the KUnit module installs a recorder. */
 static pcpu_alloc_recorder_fn pcpu_recorder;
 static atomic_t pcpu_fail_next[PCPU_SITE_NR];
@@ -63,7 +79,14 @@ int pcpu_fault_should_fail(enum pcpu_alloc_site site)
 EXPORT_SYMBOL_GPL(pcpupool_test_check);
 EXPORT_SYMBOL_GPL(pcpupool_test_flush_balance);
 EXPORT_SYMBOL_GPL(pcpupool_test_set_watermarks);
+EXPORT_SYMBOL_GPL(pcpupool_test_hold_mutex);
+EXPORT_SYMBOL_GPL(pcpupool_test_mempool_flush);
 #else
+int pcpu_test_unsafe_gfp(void)
+{
+	return 0;
+}
+
 void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 		       int mutex_held)
 {
@@ -93,12 +116,14 @@ static int __init pcpupool_init(void)
 		goto err_vm;
 	ret = pcpupool_core_init(unit_size);
 	if (ret)
-		goto err_work;
+		goto err_debugfs;
+	/* Files appear only once the core they show is ready. */
 	pcpupool_core_debugfs_init();
 	pr_info("pcpupool: loaded, unit_size %u, %u units\n", unit_size,
 		nr_cpu_ids);
 	return 0;
-err_work:
+err_debugfs:
+	pcpu_debugfs_exit();
 	pcpu_work_exit();
 err_vm:
 	pcpu_vm_exit();

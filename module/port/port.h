@@ -71,6 +71,7 @@ enum pcpu_alloc_site {
 	PCPU_SITE_VM_RANGE,	/* vmap() of the chunk's range + page tables */
 	PCPU_SITE_PAGES_ARRAY,	/* temporary page array for the vmap */
 	PCPU_SITE_BACKING,	/* a backing page */
+	PCPU_SITE_ATOMIC,	/* fault switch only: the atomic path finds no fit */
 	PCPU_SITE_NR,
 };
 typedef void (*pcpu_alloc_recorder_fn)(enum pcpu_alloc_site site,
@@ -80,6 +81,12 @@ void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 		       int mutex_held) PCPU_PORT_NOEXCEPT;
 /* Fault switch (test builds): fail the next @n allocations at @site. */
 int pcpu_fault_should_fail(enum pcpu_alloc_site site) PCPU_PORT_NOEXCEPT;
+/*
+ * Negative control (test builds, module parameter test_unsafe_gfp): make the
+ * slow path allocate with plain GFP_KERNEL under the mutex, as Linux 6.12's
+ * own percpu allocator does, so that the lockdep test can show it fails.
+ */
+int pcpu_test_unsafe_gfp(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- NUMA and CPUs (lock.c) ---- */
 int pcpu_nr_cpu_ids(void) PCPU_PORT_NOEXCEPT;
@@ -94,6 +101,7 @@ enum pcpu_lock_class {
 	PCPU_LOCK_POOL,		/* the allocator's area/chunk spinlock */
 	PCPU_LOCK_ALLOC_MUTEX,	/* the allocator's population mutex */
 	PCPU_LOCK_MEMPOOL,	/* a mempool depot */
+	PCPU_LOCK_MEMPOOL_LIST,	/* the list of mempools (mutex) */
 	PCPU_LOCK_BLK,		/* blkcg stats of a disk */
 	PCPU_LOCK_TEST,		/* KUnit */
 	PCPU_LOCK_NR,
@@ -123,6 +131,8 @@ void pcpu_local_irq_restore(unsigned long flags) PCPU_PORT_NOEXCEPT;
 void pcpu_might_sleep(void) PCPU_PORT_NOEXCEPT;
 void pcpu_cond_resched(void) PCPU_PORT_NOEXCEPT;
 int pcpu_fatal_signal_pending(void) PCPU_PORT_NOEXCEPT;
+/* Run @fn(@arg) on every online CPU in hardirq context and wait. */
+void pcpu_on_each_cpu(void (*fn)(void *arg), void *arg) PCPU_PORT_NOEXCEPT;
 /* Number of context switches of current (nvcsw + nivcsw). */
 unsigned long pcpu_nr_switches(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
@@ -181,6 +191,15 @@ void pcpu_work_queue_delayed(void *work, unsigned long delay_ms) PCPU_PORT_NOEXC
 void pcpu_work_flush(void *work) PCPU_PORT_NOEXCEPT;
 int pcpu_work_init(void) PCPU_PORT_NOEXCEPT;
 void pcpu_work_exit(void) PCPU_PORT_NOEXCEPT;
+
+/* CPU hotplug (work.c): @dead runs in process context on a control CPU
+ * after @cpu went offline (CPUHP_BP_PREPARE_DYN teardown). */
+typedef int (*pcpu_cpu_dead_fn)(unsigned int cpu);
+int pcpu_cpuhp_init(pcpu_cpu_dead_fn dead) PCPU_PORT_NOEXCEPT;
+void pcpu_cpuhp_exit(void) PCPU_PORT_NOEXCEPT;
+/* Keep CPUs from going away (cpus_read_lock) while walking them. */
+void pcpu_cpus_read_lock(void) PCPU_PORT_NOEXCEPT;
+void pcpu_cpus_read_unlock(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- debugfs and seq_file (debugfs.c) ---- */
 void pcpu_seq_printf(void *seq, const char *fmt, ...) PCPU_PORT_NOEXCEPT

@@ -86,3 +86,45 @@ void pcpu_work_flush(void *work)
 
 	flush_delayed_work(&w->dwork);
 }
+
+/* ---- CPU hotplug ---- */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+
+static int pcpu_hp_state = -1;
+static pcpu_cpu_dead_fn pcpu_hp_dead;
+
+static int pcpu_hp_teardown(unsigned int cpu)
+{
+	return pcpu_hp_dead ? pcpu_hp_dead(cpu) : 0;
+}
+
+int pcpu_cpuhp_init(pcpu_cpu_dead_fn dead)
+{
+	int ret;
+
+	pcpu_hp_dead = dead;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "pcpupool:dead",
+					NULL, pcpu_hp_teardown);
+	if (ret < 0)
+		return ret;
+	pcpu_hp_state = ret;
+	return 0;
+}
+
+void pcpu_cpuhp_exit(void)
+{
+	if (pcpu_hp_state >= 0)
+		cpuhp_remove_state_nocalls(pcpu_hp_state);
+	pcpu_hp_state = -1;
+}
+
+void pcpu_cpus_read_lock(void)
+{
+	cpus_read_lock();
+}
+
+void pcpu_cpus_read_unlock(void)
+{
+	cpus_read_unlock();
+}

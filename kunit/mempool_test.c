@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mempool_test.c - suite pcpupool_mempool: the percpu mempool's contract.
+ *
+ * The allocator is made to fail with pcpupool's atomic fault switch, and the
+ * refill work is blocked by holding the allocator mutex (its GFP_KERNEL
+ * allocations wait there), so that exactly the reserve is visible.
+ */
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <pcpupool/pcpupool.h>
+#include "../module/core_api.h"
+
+#define MIN_NR 8
+
+static struct pcpupool_mempool_stats mstats(struct pcpupool_mempool *mp)
+{
+	struct pcpupool_mempool_stats st;
+
+	pcpupool_mempool_get_stats(mp, &st);
+	return st;
+}
+
+static bool zeroed(void __percpu *p, size_t size)
+{
+	int cpu;
+	size_t i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < size; i++)
+			if (((u8 *)pcpupool_ptr(p, cpu))[i])
+				return false;
+	return true;
+}
+
+static void scribble(void __percpu *p, size_t size, u8 v)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(pcpupool_ptr(p, cpu), v + cpu, size);
+}
+
+static bool scribbled(void __percpu *p, size_t size, u8 v)
+{
+	int cpu;
+	size_t i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < size; i++)
+			if (((u8 *)pcpupool_ptr(p, cpu))[i] != (u8)(v + cpu))
+				return false;
+	return true;
+}
+
+static unsigned long switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
+static DEFINE_SPINLOCK(mp_lock);
+
+/* Allocator failing, refill blocked: NOIO and atomic callers get exactly
+ * MIN_NR elements, zeroed, then NULL -- at once, never sleeping. */
+static void test_reserve_honoured(struct kunit *test)
+{
+	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_reserve", 64, 8, MIN_NR, GFP_KERNEL);
+	void __percpu *p[MIN_NR + 2];
+	struct pcpupool_mempool_stats st;
+	unsigned long flags, sw;
+	int i, got = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	KUNIT_EXPECT_EQ(test, mstats(mp).reserved, (u64)MIN_NR);
+	pcpupool_test_hold_mutex(1);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	sw = switches();
+	for (i = 0; i < MIN_NR + 2; i++) {
+		if (i % 2) {
+			spin_lock_irqsave(&mp_lock, flags);
+			p[i] = pcpupool_mempool_alloc(mp, GFP_ATOMIC);
+			spin_unlock_irqrestore(&mp_lock, flags);
+		} else {
+			p[i] = pcpupool_mempool_alloc(mp, GFP_NOIO);
+		}
+		got += !!p[i];
+		if (p[i]) {
+			KUNIT_EXPECT_TRUE(test, zeroed(p[i], 64));
+			scribble(p[i], 64, i);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, switches(), sw);
+	KUNIT_EXPECT_EQ(test, got, MIN_NR);
+	KUNIT_EXPECT_NULL(test, p[MIN_NR]);
+	KUNIT_EXPECT_NULL(test, p[MIN_NR + 1]);
+	st = mstats(mp);
+	KUNIT_EXPECT_EQ(test, st.failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.waits, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.reserved, 0ULL);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	pcpupool_test_hold_mutex(0);
+
+	/* Frees refill the reserve; the refill work tops it up. */
+	for (i = 0; i < MIN_NR + 2; i++)
+		pcpupool_mempool_free(mp, p[i]);
+	pcpupool_test_mempool_flush(mp);
+	st = mstats(mp);
+	KUNIT_EXPECT_EQ(test, st.reserved, (u64)MIN_NR);
+	KUNIT_EXPECT_EQ(test, st.outstanding, 0ULL);
+	/* Reserve elements are handed out zeroed again. */
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	p[0] = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_TRUE(test, zeroed(p[0], 64));
+	pcpupool_mempool_free(mp, p[0]);
+	pcpupool_mempool_destroy(mp);
+}
+
+/* The allocator is tried first; an unconstrained caller may fall back to
+ * its own sleeping allocation, a constrained one never does. */
+static void test_allocator_first(struct kunit *test)
+{
+	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_first", 128, 64, 4, GFP_KERNEL);
+	struct pcpupool_mempool_stats st;
+	void __percpu *a, *b;
+	unsigned int cookie;
+
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	pcpupool_test_flush_balance();
+	a = pcpupool_mempool_alloc(mp, GFP_KERNEL);
+	st = mstats(mp);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, st.served_allocator, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.reserved, 4ULL);
+	KUNIT_EXPECT_EQ(test, (unsigned long)pcpupool_ptr(a, 0) % 64, 0UL);
+	pcpupool_mempool_free(mp, a);	/* reserve is full: back to the allocator */
+	KUNIT_EXPECT_EQ(test, mstats(mp).frees_allocator, 1ULL);
+
+	/* reserve drained, allocator failing: a NOIO scope makes GFP_KERNEL
+	 * constrained, so it fails instead of waiting */
+	KUNIT_ASSERT_EQ(test, pcpupool_mempool_resize(mp, 0), 0);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	cookie = memalloc_noio_save();
+	b = pcpupool_mempool_alloc(mp, GFP_KERNEL);
+	memalloc_noio_restore(cookie);
+	KUNIT_EXPECT_NULL(test, b);
+	/* unconstrained: its own direct allocation (which may sleep) */
+	b = pcpupool_mempool_alloc(mp, GFP_KERNEL);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	KUNIT_EXPECT_NOT_NULL(test, b);
+	st = mstats(mp);
+	KUNIT_EXPECT_EQ(test, st.served_direct, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	pcpupool_mempool_free(mp, b);
+	pcpupool_mempool_destroy(mp);
+}
+
+/* Magazine hits touch no shared state: the depot lock is not taken. */
+static void test_magazine_local(struct kunit *test)
+{
+	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_mag", 32, 8, 32, GFP_KERNEL);
+	struct pcpupool_mempool_stats st0, st1;
+	void __percpu *p;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	migrate_disable();
+	/* first miss moves half a magazine from the depot */
+	p = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	pcpupool_mempool_free(mp, p);
+	st0 = mstats(mp);
+	for (i = 0; i < 200; i++) {
+		p = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
+		if (!p)
+			break;
+		pcpupool_mempool_free(mp, p);
+	}
+	st1 = mstats(mp);
+	migrate_enable();
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	KUNIT_EXPECT_EQ(test, i, 200);
+	KUNIT_EXPECT_EQ(test, st1.depot_ops, st0.depot_ops);
+	KUNIT_EXPECT_EQ(test, st1.served_magazine - st0.served_magazine, 200ULL);
+	KUNIT_EXPECT_EQ(test, st1.frees_magazine - st0.frees_magazine, 200ULL);
+	KUNIT_EXPECT_EQ(test, st1.reserved, 32ULL);
+	pcpupool_mempool_destroy(mp);
+}
+
+/* Offlining a CPU drains its magazine into the depot. */
+struct hp_arg {
+	struct pcpupool_mempool *mp;
+	struct completion done;
+};
+
+static int fill_magazine(void *arg)
+{
+	struct hp_arg *a = arg;
+	void __percpu *p[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = pcpupool_mempool_alloc(a->mp, GFP_NOWAIT);
+	for (i = 0; i < 4; i++)
+		pcpupool_mempool_free(a->mp, p[i]);
+	complete(&a->done);
+	return 0;
+}
+
+static void test_hotplug_drains(struct kunit *test)
+{
+	struct hp_arg a = { .mp = pcpupool_mempool_create("t_hp", 16, 8, 16, GFP_KERNEL) };
+	struct task_struct *t;
+	int cpu = 1, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, a.mp);
+	if (num_online_cpus() < 2 || !cpu_online(cpu)) {
+		pcpupool_mempool_destroy(a.mp);
+		kunit_skip(test, "needs CPU 1 online");
+	}
+	init_completion(&a.done);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	t = kthread_create_on_cpu(fill_magazine, &a, cpu, "pcpupool_hp/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wake_up_process(t);
+	wait_for_completion(&a.done);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	KUNIT_EXPECT_GT(test, mstats(a.mp).in_magazines, 0ULL);
+	ret = remove_cpu(cpu);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, mstats(a.mp).in_magazines, 0ULL);
+	KUNIT_EXPECT_EQ(test, mstats(a.mp).reserved, 16ULL);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	pcpupool_mempool_destroy(a.mp);
+}
+
+static void test_resize(struct kunit *test)
+{
+	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_resize", 200, 8, 4, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	KUNIT_EXPECT_EQ(test, pcpupool_mempool_resize(mp, 100), 0);
+	KUNIT_EXPECT_EQ(test, mstats(mp).reserved, 100ULL);
+	KUNIT_EXPECT_EQ(test, pcpupool_mempool_resize(mp, 3), 0);
+	KUNIT_EXPECT_EQ(test, mstats(mp).reserved, 3ULL);
+	KUNIT_EXPECT_EQ(test, mstats(mp).in_magazines, 0ULL);
+	KUNIT_EXPECT_EQ(test, pcpupool_mempool_resize(mp, 1 << 30), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mstats(mp).min_nr, 3ULL);
+	pcpupool_mempool_destroy(mp);
+}
+
+/* Destroy with elements out WARNs; the elements stay valid allocator
+ * memory and are freed with pcpupool_free(): nothing leaks. */
+static void test_destroy_with_elements_out(struct kunit *test)
+{
+	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_destroy", 48, 8, 2, GFP_KERNEL);
+	struct pcpupool_stats before, after;
+	void __percpu *p[3];
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, mp);
+	pcpupool_get_stats(&before);
+	for (i = 0; i < 3; i++)
+		p[i] = pcpupool_mempool_alloc(mp, GFP_KERNEL);
+	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
+	pcpupool_mempool_destroy(mp);
+	pr_info("pcpupool-test: expect-splat-end\n");
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+		pcpupool_free(p[i]);
+	}
+	pcpupool_get_stats(&after);
+	/* destroy returned the reserve (2) and the pool's own percpu state
+	 * (magazines, counters: 2); the 3 elements went back with free */
+	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc + 4, before.nr_cur_alloc);
+}
+
+/* Several pools at once, and concurrency from threads and hardirqs. */
+struct mp_stress {
+	struct pcpupool_mempool *mp[3];
+	atomic_t corrupt, ops;
+	bool stop;
+};
+
+static const size_t mp_sizes[3] = { 8, 96, 1000 };
+
+static int mp_thread(void *arg)
+{
+	struct mp_stress *s = arg;
+	void __percpu *live[24] = {};
+	struct rnd_state rnd;
+	int i, k, j;
+
+	prandom_seed_state(&rnd, current->pid);
+	for (i = 0; i < 1200; i++) {
+		k = prandom_u32_state(&rnd) % 24;
+		j = k % 3;
+		if (live[k]) {
+			if (!scribbled(live[k], mp_sizes[j], k))
+				atomic_inc(&s->corrupt);
+			pcpupool_mempool_free(s->mp[j], live[k]);
+			live[k] = NULL;
+		} else {
+			gfp_t g = (i % 3 == 0) ? GFP_NOIO : (i % 3 == 1) ? GFP_ATOMIC : GFP_KERNEL;
+
+			if (i % 7 == 0)
+				local_bh_disable();
+			live[k] = pcpupool_mempool_alloc(s->mp[j], i % 7 == 0 ? GFP_ATOMIC : g);
+			if (i % 7 == 0)
+				local_bh_enable();
+			if (live[k]) {
+				if (!zeroed(live[k], mp_sizes[j]))
+					atomic_inc(&s->corrupt);
+				scribble(live[k], mp_sizes[j], k);
+			}
+		}
+		atomic_inc(&s->ops);
+		if (i % 50 == 0)
+			cond_resched();
+	}
+	for (k = 0; k < 24; k++) {
+		if (live[k] && !scribbled(live[k], mp_sizes[k % 3], k))
+			atomic_inc(&s->corrupt);
+		pcpupool_mempool_free(s->mp[k % 3], live[k]);
+	}
+	return 0;
+}
+
+struct mp_timer {
+	struct hrtimer t;
+	struct mp_stress *s;
+	void __percpu *p;
+};
+
+static enum hrtimer_restart mp_timer_fn(struct hrtimer *t)
+{
+	struct mp_timer *mt = container_of(t, struct mp_timer, t);
+
+	if (mt->p) {
+		if (!scribbled(mt->p, 8, 0x40))
+			atomic_inc(&mt->s->corrupt);
+		pcpupool_mempool_free(mt->s->mp[0], mt->p);
+	}
+	mt->p = pcpupool_mempool_alloc(mt->s->mp[0], GFP_ATOMIC);
+	if (mt->p)
+		scribble(mt->p, 8, 0x40);
+	if (READ_ONCE(mt->s->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(400 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int start_mp_timer(void *arg)
+{
+	struct mp_timer *mt = arg;
+
+	hrtimer_start(&mt->t, ns_to_ktime(400 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
+	return 0;
+}
+
+static void test_concurrent_pools(struct kunit *test)
+{
+	struct mp_stress *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct mp_timer *mt = kcalloc(nr_cpu_ids, sizeof(*mt), GFP_KERNEL);
+	struct task_struct *t[NR_CPUS] = {};
+	int cpu, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, mt);
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "t_conc%d", i);
+		s->mp[i] = pcpupool_mempool_create(name, mp_sizes[i], 8, 16, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s->mp[i]);
+	}
+	for_each_online_cpu(cpu) {
+		mt[cpu].s = s;
+		hrtimer_init(&mt[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+		mt[cpu].t.function = mp_timer_fn;
+		smp_call_on_cpu(cpu, start_mp_timer, &mt[cpu], false);
+		t[cpu] = kthread_create_on_cpu(mp_thread, s, cpu, "pcpupool_mp/%u");
+		if (IS_ERR(t[cpu])) {
+			t[cpu] = NULL;
+		} else {
+			get_task_struct(t[cpu]);
+			wake_up_process(t[cpu]);
+		}
+	}
+	for_each_online_cpu(cpu) {
+		if (t[cpu]) {
+			kthread_stop(t[cpu]);
+			put_task_struct(t[cpu]);
+		}
+	}
+	WRITE_ONCE(s->stop, true);
+	for_each_online_cpu(cpu) {
+		hrtimer_cancel(&mt[cpu].t);
+		if (mt[cpu].p && !scribbled(mt[cpu].p, 8, 0x40))
+			atomic_inc(&s->corrupt);
+		pcpupool_mempool_free(s->mp[0], mt[cpu].p);
+	}
+	kunit_info(test, "%d ops", atomic_read(&s->ops));
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->corrupt), 0);
+	for (i = 0; i < 3; i++) {
+		struct pcpupool_mempool_stats st = mstats(s->mp[i]);
+
+		KUNIT_EXPECT_EQ(test, st.outstanding, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.waits, 0ULL);
+		pcpupool_mempool_destroy(s->mp[i]);
+	}
+	kfree(mt);
+	kfree(s);
+}
+
+static struct kunit_case mempool_cases[] = {
+	KUNIT_CASE(test_reserve_honoured),
+	KUNIT_CASE(test_allocator_first),
+	KUNIT_CASE(test_magazine_local),
+	KUNIT_CASE(test_hotplug_drains),
+	KUNIT_CASE(test_resize),
+	KUNIT_CASE(test_destroy_with_elements_out),
+	KUNIT_CASE_SLOW(test_concurrent_pools),
+	{}
+};
+
+struct kunit_suite pcpupool_mempool_suite = {
+	.name = "pcpupool_mempool",
+	.test_cases = mempool_cases,
+};

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// mempool.h - a percpu mempool: a reserve of preallocated percpu elements
+// that constrained callers can draw from without waiting (seeds 000, 002).
+//
+// Contract (also in include/pcpupool/pcpupool.h):
+//  - alloc tries the allocator first, without sleeping (its atomic path);
+//    when that fails it takes an element from the reserve;
+//  - a caller that cannot sleep, or is NOIO/NOFS by gfp or memalloc scope,
+//    never waits: it gets an element or NULL at once and the refill work is
+//    kicked.  Andrew Morton's objection to a percpu mempool was that
+//    waiting on a refill thread from NOIO context is a hidden GFP_KERNEL
+//    dependency; here nothing constrained ever waits on it;
+//  - only an unconstrained sleepable caller (GFP_KERNEL outside scopes) may
+//    then sleep, in its own direct allocation, as mempool_alloc does;
+//  - elements come back zeroed on every CPU;
+//  - free puts an element into the reserve while the reserve is below
+//    min_nr, otherwise returns it to the allocator.
+//
+// The reserve is per-CPU magazines in front of a shared depot (Bonwick's
+// magazines; SLUB's sheaves).  A CPU's magazine is touched with IRQs off on
+// that CPU only: alloc and free that hit it take no lock, no shared atomic
+// and write no shared cache line.  A magazine that runs empty takes half a
+// magazine of elements from the depot under the depot spinlock; a free whose
+// CPU owes the reserve nothing goes to the depot while the reserve is below
+// min_nr.  `loaned` counts the reserve elements a magazine handed out, so
+// that a free on the same CPU knows, locally, that the reserve wants the
+// element back.  The refill work (unbound workqueue, GFP_KERNEL) tops the
+// depot up to min_nr; it allocates with no pool lock held.  A CPU that goes
+// offline has its magazine drained by the cpuhp teardown callback;
+// resize() drains all of them by IPI.
+//
+// Per-CPU state (magazines, counters) is itself allocated from pcpupool.
+#pragma once
+
+#include "allocator.h"
+
+namespace pcp {
+
+class Mempool {
+public:
+	static constexpr u32 kMagSize = 16;
+
+	[[nodiscard]] static Mempool* create(const char* name, u32 size, u32 align,
+					     u32 min_nr, Gfp gfp);
+	void destroy();
+	void* alloc(Gfp gfp);
+	void free(void* elem);
+	int resize(u32 min_nr);
+	void cpu_dead(int cpu);
+	void drain_local(); // IPI: this CPU's magazine to depot/allocator
+	void refill();      // the refill work
+	void flush_refill() { pcpu_work_queue(work_); pcpu_work_flush(work_); }
+	void get_stats(pcpupool_mempool_stats* st);
+	void show(void* seq);
+
+	ListNode node; // on the global list, under the mempools mutex
+
+private:
+	Mempool() = default;
+	~Mempool() = default;
+	PCPU_NO_COPY_NO_MOVE(Mempool);
+
+	struct Mag {
+		u32 count;  // elems[0..count) are ready
+		u32 loaned; // reserve elements handed out by this magazine
+		void* elems[kMagSize];
+	};
+	struct CpuStats {
+		u64 allocator, magazine, depot, direct, failures, waits;
+		u64 frees_magazine, frees_depot, frees_allocator, outstanding_delta;
+	};
+
+	Mag* mag(int cpu) const;
+	CpuStats* cstats(int cpu) const;
+	void* take_reserve(bool* kick);
+	void zero(void* elem) const;
+	u32 present_locked() const; // depot + magazines; depot lock held
+	void kick_refill();
+	void free_to_depot_or_allocator(void* elem, bool user);
+
+	char name_[32] = {};
+	u32 size_ = 0;
+	u32 align_ = 0;
+	u32 min_nr_ = 0;          // changed by resize() under depot_lock_
+	void* mags_ = nullptr;    // percpu Mag (pcpupool memory)
+	void* stats_ = nullptr;   // percpu CpuStats
+	SpinLock depot_lock_;     // depot_, depot_count_, depot_cap_, counters below
+	void** depot_ = nullptr;  // depot_[0..depot_count_) are ready elements
+	u32 depot_count_ = 0;
+	u32 depot_cap_ = 0;
+	u64 refills_ = 0;
+	u64 refill_runs_ = 0;
+	u64 depot_ops_ = 0;
+	void* work_ = nullptr;
+	void* dir_ = nullptr;
+	pcpu_debugfs_file files_[1] = {};
+};
+
+// Module-wide: the list of mempools (for CPU hotplug) and its mutex.
+[[nodiscard]] int mempools_init();
+void mempools_exit();
+
+} // namespace pcp
