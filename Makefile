@@ -10,7 +10,8 @@
 #                   for splats), the negative controls, the stock-kernel smoke
 #   make shell      interactive guest with the modules loaded
 #   make kernel     only build (or find) the debug test kernel
-#   make stock      build pcpupool.ko against Debian's stock 6.12 headers
+#   make stock      build pcpupool.ko against Debian's stock 6.12 headers and
+#                   smoke-test it on that kernel in QEMU
 #
 # KDIR=/lib/modules/<ver>/build builds against another kernel.
 
@@ -41,7 +42,7 @@ clean:
 	  find . -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' | xargs rm -f
 
 stock: deps
-	@scripts/stock.sh build
+	@scripts/run.sh smoke
 
 run: deps
 	@scripts/run.sh run

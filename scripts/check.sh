@@ -1,0 +1,95 @@
+#!/bin/bash
+# check.sh - `make check`: every test of pcpupool, one guest boot per group,
+# and the closing line "N passed, N failed".
+#
+#   kunit         all KUnit suites on the debug kernel (KASAN, lockdep,
+#                 kmemleak); log scanned for splats
+#   kasan         pcpupool_kasan in its own boot: a C++ out-of-bounds read
+#                 must produce a KASAN report (a report turns lockdep off,
+#                 so it cannot share a boot with the lockdep proofs)
+#   lockdep       pcpupool_lockdep in a 512 MB guest: a shrinker takes an
+#                 "FS lock" inside reclaim, a GFP_NOFS allocation under that
+#                 lock creates a chunk: no lockdep report
+#   lockdep-neg   the same with pcpupool.test_unsafe_gfp=1 (GFP_KERNEL under
+#                 the mutex, as Linux 6.12 does): lockdep MUST report a
+#                 circular dependency, proving the proof can fail
+#   debugfs       malformed input to every debugfs file and module parameter
+#   stock         pcpupool.ko built against Debian's stock 6.12 headers,
+#                 loaded on that kernel, debugfs read, unloaded
+#
+# KUnit cases count one each (from kunit.py parse), as do the debugfs
+# checks; every other group counts as one test.  Logs: build/<group>.log.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-$repo/build}
+mkdir -p "$BUILD"
+passed=0 failed=0 skipped=0
+summary=()
+
+count_line() { # "N passed, N failed[, N skipped]" -> adds to totals
+	local line=$1 p f s
+	p=$(sed -n 's/.*\b\([0-9]\+\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*\b\([0-9]\+\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*\b\([0-9]\+\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+}
+
+# group NAME MODE COUNT [VAR=VALUE...]: one boot of scripts/run.sh MODE;
+# COUNT says how it counts: kunit (its cases), debugfs (its checks), one.
+group() {
+	local name=$1 mode=$2 how=$3 out rc line
+	shift 3
+	out=$BUILD/check-$name.out
+	echo "=== $name"
+	env PCPUPOOL_TAG="$name" "$@" "$here/run.sh" "$mode" > "$out" 2>&1
+	rc=$?
+	grep -E "^(    )?(ok|not ok) |^# [a-z_]+: pass|passed, .* failed|FAIL|PASS|splat|expected|guest timed out" "$out" | tail -60
+	case "$how" in
+	kunit)
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+		if [ -n "$line" ]; then
+			count_line "$line"
+			# A clean KUnit count with a failed boot (splat, guest) is a failure.
+			if [ $rc != 0 ] && ! grep -q '[1-9][0-9]* failed' <<<"$line"; then
+				failed=$((failed + 1))
+			fi
+		else
+			failed=$((failed + 1))
+		fi
+		;;
+	debugfs)
+		line=$(grep -a 'pcpupool-debugfs: [0-9]* passed' "$BUILD/$name.log" | tail -1)
+		[ -n "$line" ] && count_line "$line" || failed=$((failed + 1))
+		[ $rc = 0 ] || grep -q '[1-9][0-9]* failed' <<<"$line" || failed=$((failed + 1))
+		;;
+	*)
+		if [ $rc = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		;;
+	esac
+	summary+=("$name: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $out, $BUILD/$name.log)")")
+}
+
+"$here/deps.sh" || exit 1
+PCPUPOOL_STOCK=1 "$here/deps.sh" || exit 1
+"$here/build-kernel.sh" "$here/debug.config" > /dev/null || exit 1
+
+lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
+group kunit kunit kunit
+group kasan kunit kunit \
+	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_kasan pcpupool_kunit.kasan_proof=1"
+group lockdep kunit kunit PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
+group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
+	PCPUPOOL_APPEND="$lockdep_args pcpupool.test_unsafe_gfp=1" \
+	PCPUPOOL_EXPECT="possible circular locking dependency"
+group debugfs debugfs debugfs
+group stock smoke one
+
+echo
+printf '%s\n' "${summary[@]}"
+if [ $skipped -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ $failed = 0 ]

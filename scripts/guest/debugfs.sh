@@ -1,0 +1,71 @@
+#!/bin/sh
+# debugfs.sh - guest mode "debugfs": every writable file under
+# /sys/kernel/debug/pcpupool/ and the module parameters get malformed,
+# huge, negative, empty and binary input.  Each must be refused with
+# EINVAL and change nothing; good values must be taken.  Prints one
+# "pcpupool-debugfs: ok|FAIL ..." line per check and a summary line
+# "pcpupool-debugfs: N passed, N failed" that the host counts.
+D=/sys/kernel/debug/pcpupool
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "pcpupool-debugfs: ok $*"; }
+bad() { fail=$((fail + 1)); echo "pcpupool-debugfs: FAIL $*"; }
+
+# Module parameter validation: bad unit sizes are refused at load.
+for us in 0 4096 12345 999999999 -1 abc; do
+	if insmod /modules/pcpupool.ko unit_size=$us 2>/dev/null; then
+		bad "unit_size=$us was accepted"
+		rmmod pcpupool
+	else
+		ok "unit_size=$us refused"
+	fi
+done
+insmod /modules/pcpupool.ko unit_size=32768 || { bad "unit_size=32768 refused"; exit 1; }
+ok "unit_size=32768 accepted"
+grep -q "unit_size *: 32768" $D/stats && ok "stats show unit_size 32768" || bad "stats unit_size"
+rmmod pcpupool
+insmod /modules/pcpupool.ko || exit 1
+
+# write VALUE FILE: prints the shell's view of the write (0 = success)
+# "NL" stands for a lone newline (an empty write is no write(2) at all).
+try_write() {
+	if [ "$1" = NL ]; then
+		printf '\n' > "$2" 2>/dev/null
+	else
+		printf '%s' "$1" > "$2" 2>/dev/null
+	fi
+}
+
+for f in low_watermark high_watermark target_cap; do
+	before=$(cat $D/$f)
+	for v in NL "-1" "abc" "1x" "0x10" " 3" "99999999999999999999999" "1 2" \
+		 "$(printf '\001\002\377')" "18446744073709551616"; do
+		if try_write "$v" $D/$f; then
+			bad "$f accepted '$v'"
+		elif [ "$(cat $D/$f)" != "$before" ]; then
+			bad "$f changed by refused '$v'"
+		else
+			ok "$f refused '$(printf '%s' "$v" | od -An -c | tr -s ' ' | head -c 40)'"
+		fi
+	done
+done
+# Ordering constraints: low <= high <= cap <= 4096.
+try_write 5 $D/low_watermark && bad "low 5 > high 4 accepted" || ok "low above high refused"
+try_write 1 $D/high_watermark && bad "high 1 < low 2 accepted" || ok "high below low refused"
+try_write 5000 $D/target_cap && bad "cap 5000 accepted" || ok "cap above 4096 refused"
+try_write 3 $D/target_cap && bad "cap 3 < high 4 accepted" || ok "cap below high refused"
+# Good values are taken, with or without a newline.
+echo 8 > $D/high_watermark && [ "$(cat $D/high_watermark)" = 8 ] && ok "high 8 taken" || bad "high 8"
+printf 3 > $D/low_watermark && [ "$(cat $D/low_watermark)" = 3 ] && ok "low 3 taken" || bad "low 3"
+echo 2 > $D/low_watermark; echo 4 > $D/high_watermark
+# Trigger: only "1".
+for v in 0 2 x NL; do
+	try_write "$v" $D/balance && bad "balance accepted '$v'" || ok "balance refused '$v'"
+done
+echo 1 > $D/balance && ok "balance 1 runs the work" || bad "balance 1"
+# Read-only files refuse writes.
+for f in stats chunks; do
+	try_write 1 $D/$f && bad "$f writable" || ok "$f read-only"
+done
+rmmod pcpupool
+echo "pcpupool-debugfs: $pass passed, $fail failed"
+[ $fail = 0 ]

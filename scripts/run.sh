@@ -1,0 +1,120 @@
+#!/bin/bash
+# run.sh - build pcpupool, boot it in a QEMU guest and judge the run.
+#
+# Usage: scripts/run.sh MODE
+#
+#   run    debug test kernel: load pcpupool, show /sys/kernel/debug/pcpupool/,
+#          unload (timeout 120 s)
+#   kunit  debug test kernel: load pcpupool and pcpupool_kunit (the KUnit
+#          suites run at load), judged by scripts/kunit-parse.sh (300 s)
+#   shell  debug test kernel: modules loaded, interactive shell on the
+#          terminal; `exit` powers the guest off (3600 s)
+#   smoke  Debian's stock kernel (newest /lib/modules/6.12.*+deb12-amd64):
+#          pcpupool.ko built against its headers in $BUILD/stock-src, loaded,
+#          debugfs files read, unloaded (120 s)
+#
+# The debug kernel comes from scripts/build-kernel.sh scripts/debug.config
+# (cached), its modules from `make -C $KDIR M=<repo> modules`.  Every mode
+# scans the serial log with scripts/scan-log.py.  Files go to $BUILD
+# (default <repo>/build): MODE.cpio.gz, MODE.log, modules.log.
+# PCPUPOOL_APPEND adds to the guest kernel command line (module parameters
+# too: see scripts/guest/lib.sh), PCPUPOOL_MEM sets its memory (MB),
+# PCPUPOOL_EXPECT names a splat the log must contain (negative controls),
+# PCPUPOOL_TAG names the log and initramfs files.
+#   debugfs  debug kernel: bad input to every debugfs file and parameter
+#
+# Exit status: 0 if the guest passed and the log is clean (and, for kunit,
+# every test passed), 1 otherwise, 2 on usage errors.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-$repo/build}
+mode=${1:-}
+case "$mode" in
+run|kunit|smoke|debugfs) tmo=120; [ "$mode" != kunit ] || tmo=${PCPUPOOL_TIMEOUT:-400} ;;
+shell) tmo=3600 ;;
+*) echo "usage: $0 run|kunit|shell|smoke|debugfs" >&2; exit 2 ;;
+esac
+# PCPUPOOL_TAG names this boot's files (several kunit boots in one check).
+tag=${PCPUPOOL_TAG:-$mode}
+mkdir -p "$BUILD"
+BUILD=$(cd "$BUILD" && pwd)
+log=$BUILD/$tag.log
+initrd=$BUILD/$tag.cpio.gz
+
+say() { echo "run.sh: $*" >&2; }
+
+# make -C KDIR M=SRC modules, output in $BUILD/modules.log, shown on failure.
+build_modules() {
+	local kdir=$1 src=$2
+	say "building modules in $src against $kdir"
+	if ! make -C "$kdir" M="$src" -j"$(nproc)" modules > "$BUILD/modules.log" 2>&1; then
+		cat "$BUILD/modules.log" >&2
+		say "module build failed"
+		exit 1
+	fi
+	grep -E 'warning|error' "$BUILD/modules.log" >&2 || true
+}
+
+# The .ko files of the last build of SRC, from its modules.order.
+built_modules() {
+	local src=$1 o
+	[ -f "$src/modules.order" ] || return 0
+	while read -r o; do
+		case "$o" in /*) ;; *) o=$src/$o ;; esac
+		[ -f "${o%.o}.ko" ] && echo "${o%.o}.ko"
+	done < "$src/modules.order"
+}
+
+if [ "$mode" = smoke ]; then
+	PCPUPOOL_STOCK=1 "$here/deps.sh"
+	hdr=$(ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | sort -V | tail -1)
+	[ -n "$hdr" ] || { say "no Debian 6.12 kernel headers in /lib/modules"; exit 1; }
+	kver=$(basename "$(dirname "$hdr")")
+	kernel=/boot/vmlinuz-$kver
+	[ -r "$kernel" ] || { say "no $kernel"; exit 1; }
+	src=$BUILD/stock-src
+	excl=(--exclude=/.git --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd'
+	      --exclude='*.mod' --exclude='*.mod.c' --exclude=modules.order
+	      --exclude=Module.symvers)
+	case "$BUILD" in "$repo"/*) excl+=(--exclude="/${BUILD#"$repo"/}") ;; esac
+	excl+=(--exclude=/build)
+	mkdir -p "$src"
+	rsync -a --delete "${excl[@]}" "$repo/" "$src/"
+	build_modules "$hdr" "$src"
+	mods=("$src/pcpupool.ko")
+	[ -f "${mods[0]}" ] || { say "no ${mods[0]} after the build"; exit 1; }
+else
+	kdir=$("$here/build-kernel.sh" "$here/debug.config" | tail -1)
+	kernel=$kdir/arch/x86/boot/bzImage
+	build_modules "$kdir" "$repo"
+	mapfile -t mods < <(built_modules "$repo")
+	for m in pcpupool $([ "$mode" != kunit ] || echo pcpupool_kunit); do
+		printf '%s\n' "${mods[@]}" | grep -q "/$m\.ko$" ||
+			{ say "$m.ko was not built (see $BUILD/modules.log)"; exit 1; }
+	done
+	# run/debugfs load pcpupool only; kunit and shell load what was built.
+	case "$mode" in run|debugfs) mods=("$repo/pcpupool.ko") ;; esac
+fi
+
+"$here/mkinitramfs.sh" "$initrd" "$mode" "${mods[@]}"
+qargs=(--kernel "$kernel" --initrd "$initrd" --log "$log" --timeout "$tmo")
+[ -z "${PCPUPOOL_APPEND:-}" ] || qargs+=(--append "$PCPUPOOL_APPEND")
+[ -z "${PCPUPOOL_MEM:-}" ] || qargs+=(--mem "$PCPUPOOL_MEM")
+# PCPUPOOL_EXPECT: a splat this boot must show (negative controls).
+scan=()
+[ -z "${PCPUPOOL_EXPECT:-}" ] || scan+=(--expect "$PCPUPOOL_EXPECT")
+[ "$mode" != shell ] || qargs+=(--interactive)
+
+failed=()
+"$here/qemu.sh" "${qargs[@]}" || failed+=(guest)
+"$here/scan-log.py" "${scan[@]}" "$log" || failed+=(splats)
+if [ "$mode" = kunit ]; then
+	"$here/kunit-parse.sh" "$log" "$kdir" || failed+=(kunit)
+fi
+if [ ${#failed[@]} = 0 ]; then
+	say "$mode: PASS (log: $log)"
+	exit 0
+fi
+say "$mode: FAIL (${failed[*]}; log: $log)"
+exit 1
