@@ -23,8 +23,14 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/panic.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sched/mm.h>
 #include "kt.h"
+
+static char *negative;
+module_param(negative, charp, 0444);
+MODULE_PARM_DESC(negative, "runner self-test: fail|warn|leak (own boot, must fail)");
 
 static bool kasan_proof;
 module_param(kasan_proof, bool, 0444);
@@ -195,6 +201,48 @@ static struct kunit_suite area_suite = {
 	.test_cases = area_cases,
 };
 
+/*
+ * Runner self-test: with pcpupool_kunit.negative=fail|warn|leak the boot
+ * must fail (a failing case, a WARN, a kmemleak leak).  check.sh boots each
+ * and counts it as passed only if the runner reports the failure.
+ */
+static void test_negative_fail(struct kunit *test)
+{
+	if (!negative || strcmp(negative, "fail"))
+		kunit_skip(test, "runner self-test (negative=fail)");
+	KUNIT_EXPECT_EQ_MSG(test, 1, 2, "deliberate failure");
+}
+
+static void test_negative_warn(struct kunit *test)
+{
+	if (!negative || strcmp(negative, "warn"))
+		kunit_skip(test, "runner self-test (negative=warn)");
+	WARN(1, "pcpupool: deliberate WARN for the runner self-test\n");
+}
+
+static void *negative_leak;
+
+static void test_negative_leak(struct kunit *test)
+{
+	if (!negative || strcmp(negative, "leak"))
+		kunit_skip(test, "runner self-test (negative=leak)");
+	negative_leak = kmalloc(200, GFP_KERNEL);
+	/* lose the only reference: kmemleak must report it */
+	WRITE_ONCE(negative_leak, NULL);
+}
+
+static struct kunit_case negative_cases[] = {
+	KUNIT_CASE(test_negative_fail),
+	KUNIT_CASE(test_negative_warn),
+	KUNIT_CASE(test_negative_leak),
+	{}
+};
+
+static struct kunit_suite negative_suite = {
+	.name = "pcpupool_negative",
+	.test_cases = negative_cases,
+};
+
 extern struct kunit_suite pcpupool_alloc_suite;
 extern struct kunit_suite pcpupool_context_suite;
 extern struct kunit_suite pcpupool_lockdep_suite;
@@ -202,7 +250,8 @@ extern struct kunit_suite pcpupool_mempool_suite;
 
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
 		  &pcpupool_alloc_suite, &pcpupool_context_suite,
-		  &pcpupool_mempool_suite, &pcpupool_lockdep_suite);
+		  &pcpupool_mempool_suite, &pcpupool_lockdep_suite,
+		  &negative_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("pcpupool KUnit suites");

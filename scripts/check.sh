@@ -14,6 +14,9 @@
 #                 the mutex, as Linux 6.12 does): lockdep MUST report a
 #                 circular dependency, proving the proof can fail
 #   debugfs       malformed input to every debugfs file and module parameter
+#   runner-selftest-{fail,warn,leak}
+#                 a failing KUnit case, a WARN, a kmemleak leak: each boot
+#                 must be judged failed (counted as passed when it is)
 #   stock         pcpupool.ko built against Debian's stock 6.12 headers,
 #                 loaded on that kernel, debugfs read, unloaded
 #
@@ -36,7 +39,8 @@ count_line() { # "N passed, N failed[, N skipped]" -> adds to totals
 }
 
 # group NAME MODE COUNT [VAR=VALUE...]: one boot of scripts/run.sh MODE;
-# COUNT says how it counts: kunit (its cases), debugfs (its checks), one.
+# COUNT says how it counts: kunit (its cases), debugfs (its checks), one,
+# must-fail (one, passed when the boot is judged failed).
 group() {
 	local name=$1 mode=$2 how=$3 out rc line
 	shift 3
@@ -63,11 +67,18 @@ group() {
 		[ -n "$line" ] && count_line "$line" || failed=$((failed + 1))
 		[ $rc = 0 ] || grep -q '[1-9][0-9]* failed' <<<"$line" || failed=$((failed + 1))
 		;;
+	must-fail)
+		if [ $rc != 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		;;
 	*)
 		if [ $rc = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 		;;
 	esac
-	summary+=("$name: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $out, $BUILD/$name.log)")")
+	if [ "$how" = must-fail ]; then
+		summary+=("$name: $([ $rc != 0 ] && echo "PASS (the runner failed the boot, as it must)" || echo "FAIL (the runner missed it: $BUILD/$name.log)")")
+	else
+		summary+=("$name: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $out, $BUILD/$name.log)")")
+	fi
 }
 
 "$here/deps.sh" || exit 1
@@ -83,6 +94,10 @@ group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
 	PCPUPOOL_APPEND="$lockdep_args pcpupool.test_unsafe_gfp=1" \
 	PCPUPOOL_EXPECT="possible circular locking dependency"
 group debugfs debugfs debugfs
+for neg in fail warn leak; do
+	group "runner-selftest-$neg" kunit must-fail \
+		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
+done
 group stock smoke one
 
 echo
