@@ -7,6 +7,7 @@
 #include "allocator.h"
 #include "core_api.h"
 #include "mempool.h"
+#include "rt.h"
 
 using namespace pcp;
 
@@ -92,13 +93,6 @@ int pcpupool_core_init(unsigned int unit_bytes)
 	return ret;
 }
 
-void pcpupool_core_exit(void)
-{
-	mempools_exit();
-	g_pool.exit();
-	pcpupool_unit_off = nullptr;
-}
-
 namespace {
 
 void show_stats(void* seq, void*) { g_pool.show_stats(seq); }
@@ -118,6 +112,50 @@ int set_balance(void*, unsigned long long v)
 	return 0;
 }
 
+// hold_atomic: write N to make N atomic (GFP_NOWAIT) 64-byte allocations
+// and hold them, replacing what was held; 0 frees them.  Reads the number
+// actually served.  For demos and for watching the balance work; what is
+// still held at unload shows the live-allocation report.
+constexpr u64 kMaxHold = 1 << 16;
+constinit Mutex hold_mutex;
+void** held;
+u64 nr_held;
+
+void drop_held()
+{
+	for (u64 i = 0; i < nr_held; i++)
+		g_pool.free(held[i]);
+	delete[] held;
+	held = nullptr;
+	nr_held = 0;
+}
+
+unsigned long long get_hold(void*)
+{
+	MutexGuard g(hold_mutex);
+	u64 n = 0;
+	for (u64 i = 0; i < nr_held; i++)
+		n += held[i] != nullptr;
+	return n;
+}
+
+int set_hold(void*, unsigned long long n)
+{
+	if (n > kMaxHold)
+		return -22;
+	MutexGuard g(hold_mutex);
+	drop_held();
+	if (!n)
+		return 0;
+	held = new (Gfp::kernel()) void*[n];
+	if (!held)
+		return -12;
+	nr_held = n;
+	for (u64 i = 0; i < n; i++)
+		held[i] = g_pool.alloc(64, 8, Gfp::nowait().with(pcpu_gfp.nowarn));
+	return 0;
+}
+
 // Descriptors live as long as the module (debugfs.c keeps pointers).
 constinit pcpu_debugfs_file files[] = {
 	{"stats", show_stats, nullptr, nullptr, nullptr},
@@ -126,12 +164,30 @@ constinit pcpu_debugfs_file files[] = {
 	{"high_watermark", nullptr, get_high, set_high, nullptr},
 	{"target_cap", nullptr, get_cap, set_cap, nullptr},
 	{"balance", nullptr, nullptr, set_balance, nullptr},
+	{"hold_atomic", nullptr, get_hold, set_hold, nullptr},
 };
 
 } // namespace
 
+void pcpupool_core_exit(void)
+{
+	if (hold_mutex.raw()) {
+		// The held allocations stay live on purpose: unloading with live
+		// allocations is reported and their chunks freed by g_pool.exit().
+		delete[] held;
+		held = nullptr;
+		nr_held = 0;
+		hold_mutex.destroy();
+	}
+	mempools_exit();
+	g_pool.exit();
+	pcpupool_unit_off = nullptr;
+}
+
 void pcpupool_core_debugfs_init(void)
 {
+	if (!hold_mutex.init(PCPU_LOCK_TEST))
+		return;
 	for (auto& f : files)
 		pcpu_debugfs_create(nullptr, &f);
 }

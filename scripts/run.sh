@@ -112,6 +112,10 @@ failed=()
 if [ "$mode" = kunit ]; then
 	"$here/kunit-parse.sh" "$log" "$kdir" || failed+=(kunit)
 fi
+if [ "$mode" = run ]; then
+	# The demo's own output: the guest's user-space lines (no timestamp).
+	sed -n '/pcpupool-guest: ls/,/PCPUPOOL-VERDICT/p' "$log" | grep -av '^\[ *[0-9]*\.[0-9]*\]' | tr -d '\r'
+fi
 if [ ${#failed[@]} = 0 ]; then
 	say "$mode: PASS (log: $log)"
 	exit 0

@@ -66,6 +66,13 @@ echo 1 > $D/balance && ok "balance 1 runs the work" || bad "balance 1"
 for f in stats chunks; do
 	try_write 1 $D/$f && bad "$f writable" || ok "$f read-only"
 done
+try_write 70000 $D/hold_atomic && bad "hold_atomic 70000 accepted" || ok "hold_atomic above 65536 refused"
+# Unloading with live allocations reports them and frees the chunks (the
+# kmemleak scan after this script checks nothing is left behind).
+echo 50 > $D/hold_atomic
+[ "$(cat $D/hold_atomic)" = 50 ] && ok "hold_atomic holds 50" || bad "hold_atomic 50"
 rmmod pcpupool
+dmesg | grep -q "unloading with 50 live allocations" && ok "live allocations reported at unload" ||
+	bad "no live-allocation report at unload"
 echo "pcpupool-debugfs: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -1,15 +1,31 @@
 #!/bin/sh
-# run.sh - guest mode "run": load pcpupool, show its debugfs files, unload.
+# run.sh - guest mode "run" (make run): a short demonstration of pcpupool.
+# Loads it, shows /sys/kernel/debug/pcpupool/, then holds 3000 atomic 64 B
+# allocations (made with GFP_NOWAIT from process context via hold_atomic)
+# and shows the stats and chunk map before and after the balance work,
+# frees them and shows the allocator trimming back.  Unloads at the end.
 set -e
+d=/sys/kernel/debug/pcpupool
+show() {
+	echo "---- $1"
+	grep -E "^(nr_alloc|nr_cur_alloc|nr_chunks|empty_pop_pages|populated_pages|atomic_alloc_failed|nr_atomic_alloc|nr_populate|nr_depopulate|nr_tlb_flush|nr_balance|target_low|target_high) " $d/stats |
+		tr -s ' ' | tr '\n' ' ' | fold -w 100
+	echo
+	cat $d/chunks
+}
 echo "pcpupool-guest: insmod pcpupool.ko"
 insmod /modules/pcpupool.ko
-d=/sys/kernel/debug/pcpupool
 echo "pcpupool-guest: ls -l $d/"
 ls -l "$d/"
-# Regular files with a read permission bit (root passes [ -r ] on any).
-for f in $(find "$d" -type f -perm /0444 | sort); do
-	echo "== $f"
-	cat "$f"
-done
+show "just loaded: the balance work has populated the first pages"
+echo 3000 > $d/hold_atomic
+show "holding $(cat $d/hold_atomic) of 3000 atomic 64 B allocations (no balance run yet)"
+echo 1 > $d/balance
+show "after the balance work: empty populated pages back between the watermarks"
+echo 0 > $d/hold_atomic
+echo 1 > $d/balance; echo 1 > $d/balance
+show "all freed, balance run twice: surplus pages depopulated, spare chunks freed"
+echo "---- stats"
+cat $d/stats
 echo "pcpupool-guest: rmmod pcpupool"
 rmmod pcpupool
