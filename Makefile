@@ -10,6 +10,8 @@
 #                   for splats), the negative controls, the stock-kernel smoke
 #   make shell      interactive guest with the modules loaded
 #   make kernel     only build (or find) the debug test kernel
+#   make bench      pcpupool vs the kernel's allocator and mempool (bench
+#                   kernel: scripts/bench.config), table + build/bench/
 #   make stock      build pcpupool.ko against Debian's stock 6.12 headers and
 #                   smoke-test it on that kernel in QEMU
 #
@@ -23,7 +25,7 @@ ifeq ($(KDIR),)
 KDIR = $(shell scripts/build-kernel.sh scripts/debug.config | tail -1)
 endif
 
-.PHONY: all modules clean kernel run check shell stock deps
+.PHONY: all modules clean kernel run check shell stock deps bench
 
 all: modules
 
@@ -52,3 +54,6 @@ shell: deps
 
 check: deps
 	@scripts/check.sh
+
+bench: deps
+	@scripts/bench.sh
