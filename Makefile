@@ -10,6 +10,8 @@
 #                   for splats), the negative controls, the stock-kernel smoke
 #   make shell      interactive guest with the modules loaded
 #   make kernel     only build (or find) the debug test kernel
+#   make stress     the long stress run (STRESS_MS=120000): all CPUs and
+#                   contexts, hotplug, tunables, canaries
 #   make bench      pcpupool vs the kernel's allocator and mempool (bench
 #                   kernel: scripts/bench.config), table + build/bench/
 #   make stock      build pcpupool.ko against Debian's stock 6.12 headers and
@@ -25,7 +27,7 @@ ifeq ($(KDIR),)
 KDIR = $(shell scripts/build-kernel.sh scripts/debug.config | tail -1)
 endif
 
-.PHONY: all modules clean kernel run check shell stock deps bench
+.PHONY: all modules clean kernel run check shell stock deps bench stress
 
 all: modules
 
@@ -57,3 +59,10 @@ check: deps
 
 bench: deps
 	@scripts/bench.sh
+
+# The long stress run (make check runs a 4 s one inside the kunit boot).
+STRESS_MS ?= 120000
+stress: deps
+	@PCPUPOOL_TAG=stress PCPUPOOL_TIMEOUT=$$(( $(STRESS_MS) / 1000 + 300 )) \
+	  PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_stress pcpupool_kunit.stress_ms=$(STRESS_MS)" \
+	  scripts/run.sh kunit

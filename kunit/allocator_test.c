@@ -324,7 +324,7 @@ struct stress_timer {
 
 struct stress_ctx {
 	struct kunit *test;
-	atomic_t corrupt, ops, timer_ops, stop;
+	atomic_t corrupt, ops, timer_ops, stop, done;
 	struct stress_timer timers[NR_CPUS];
 };
 
@@ -401,6 +401,7 @@ static int stress_thread(void *arg)
 			atomic_inc(&c->corrupt);
 		pcpupool_free(live[k]);
 	}
+	atomic_inc(&c->done);
 	return 0;
 }
 
@@ -433,6 +434,9 @@ static void test_concurrency(struct kunit *test)
 	cpus_read_unlock();
 	for_each_online_cpu(cpu)
 		smp_call_on_cpu(cpu, stress_start_timer, &c->timers[cpu], false);
+	/* kthread_stop() before a thread ran would skip its function */
+	while (atomic_read(&c->done) < n)
+		msleep(20);
 	for_each_online_cpu(cpu) {
 		if (t[cpu]) {
 			kthread_stop(t[cpu]);

@@ -12,6 +12,8 @@
  *   pcpupool_context   NOFS/NOIO callers and memalloc scopes, killable
  *                      vs NOFAIL waits (context_test.c)
  *   pcpupool_mempool   the percpu mempool's contract (mempool_test.c)
+ *   pcpupool_fault    fault injection at every internal allocation site
+ *   pcpupool_stress   all CPUs, all contexts, hotplug, tunables (fault_test.c)
  *   pcpupool_lockdep   the reclaim/FS-lock proof (own boot, context_test.c)
  *
  * C++ bodies report through kt_fail() (kt.h).  Tests that must provoke a
@@ -247,10 +249,13 @@ extern struct kunit_suite pcpupool_alloc_suite;
 extern struct kunit_suite pcpupool_context_suite;
 extern struct kunit_suite pcpupool_lockdep_suite;
 extern struct kunit_suite pcpupool_mempool_suite;
+extern struct kunit_suite pcpupool_fault_suite;
+extern struct kunit_suite pcpupool_stress_suite;
 
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
 		  &pcpupool_alloc_suite, &pcpupool_context_suite,
-		  &pcpupool_mempool_suite, &pcpupool_lockdep_suite,
+		  &pcpupool_mempool_suite, &pcpupool_fault_suite,
+		  &pcpupool_stress_suite, &pcpupool_lockdep_suite,
 		  &negative_suite);
 
 MODULE_LICENSE("GPL");

@@ -289,7 +289,7 @@ static void test_destroy_with_elements_out(struct kunit *test)
 /* Several pools at once, and concurrency from threads and hardirqs. */
 struct mp_stress {
 	struct pcpupool_mempool *mp[3];
-	atomic_t corrupt, ops;
+	atomic_t corrupt, ops, done;
 	bool stop;
 };
 
@@ -334,6 +334,7 @@ static int mp_thread(void *arg)
 			atomic_inc(&s->corrupt);
 		pcpupool_mempool_free(s->mp[k % 3], live[k]);
 	}
+	atomic_inc(&s->done);
 	return 0;
 }
 
@@ -374,7 +375,7 @@ static void test_concurrent_pools(struct kunit *test)
 	struct mp_stress *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	struct mp_timer *mt = kcalloc(nr_cpu_ids, sizeof(*mt), GFP_KERNEL);
 	struct task_struct *t[NR_CPUS] = {};
-	int cpu, i;
+	int cpu, i, n = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, mt);
@@ -396,8 +397,12 @@ static void test_concurrent_pools(struct kunit *test)
 		} else {
 			get_task_struct(t[cpu]);
 			wake_up_process(t[cpu]);
+			n++;
 		}
 	}
+	/* kthread_stop() before a thread ran would skip its function */
+	while (atomic_read(&s->done) < n)
+		msleep(20);
 	for_each_online_cpu(cpu) {
 		if (t[cpu]) {
 			kthread_stop(t[cpu]);

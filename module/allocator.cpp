@@ -239,6 +239,8 @@ bool Pool::grow_index(const MutexCtx& m)
 	if (nr_chunks_ < index_cap_)
 		return true;
 	u32 cap = index_cap_ ? index_cap_ * 2 : 16;
+	if (pcpu_fault_should_fail(PCPU_SITE_META))
+		return false;
 	Chunk** idx = new (m.gfp()) Chunk*[cap];
 	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
 	if (!idx)

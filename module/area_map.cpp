@@ -23,6 +23,9 @@ bool AreaMap::init(u32 unit_bytes, u32 block_bytes, Gfp gfp)
 	nr_bits_ = unit_bytes / kMinAllocBytes;
 	block_bits_ = block_bytes / kMinAllocBytes;
 	nr_blocks_ = nr_bits_ / block_bits_;
+	// Test builds: the metadata site of the fault switch (issue 8 sweep).
+	if (pcpu_fault_should_fail(PCPU_SITE_META))
+		return false;
 	alloc_map_ = new (gfp) u64[words_for(nr_bits_)];
 	bound_map_ = new (gfp) u64[words_for(nr_bits_ + 1)];
 	populated_ = new (gfp) u64[words_for(nr_blocks_)];

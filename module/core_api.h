@@ -32,6 +32,7 @@ struct pcpupool_mempool;
 /* Run a mempool's refill work now and wait for it. */
 void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool);
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr);
+void pcpupool_test_fail_nth(enum pcpu_alloc_site site, int nth);
 
 #ifdef __cplusplus
 }

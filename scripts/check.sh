@@ -93,7 +93,7 @@ group lockdep kunit kunit PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
 group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
 	PCPUPOOL_APPEND="$lockdep_args pcpupool.test_unsafe_gfp=1" \
 	PCPUPOOL_EXPECT="possible circular locking dependency"
-group debugfs debugfs debugfs
+group debugfs debugfs debugfs PCPUPOOL_APPEND="kunit.filter_glob=none"
 for neg in fail warn leak; do
 	group "runner-selftest-$neg" kunit must-fail \
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"

@@ -31,7 +31,7 @@ repo=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-$repo/build}
 mode=${1:-}
 case "$mode" in
-run|kunit|smoke|debugfs) tmo=120; [ "$mode" != kunit ] || tmo=${PCPUPOOL_TIMEOUT:-400} ;;
+run|kunit|smoke|debugfs) tmo=120; [ "$mode" != kunit ] || tmo=${PCPUPOOL_TIMEOUT:-400}; [ "$mode" != debugfs ] || tmo=400 ;;
 shell) tmo=3600 ;;
 *) echo "usage: $0 run|kunit|shell|smoke|debugfs" >&2; exit 2 ;;
 esac
@@ -94,7 +94,10 @@ else
 			{ say "$m.ko was not built (see $BUILD/modules.log)"; exit 1; }
 	done
 	# run/debugfs load pcpupool only; kunit and shell load what was built.
-	case "$mode" in run|debugfs) mods=("$repo/pcpupool.ko") ;; esac
+	case "$mode" in
+	run) mods=("$repo/pcpupool.ko") ;;
+	debugfs) mods=("$repo/pcpupool.ko" "$repo/pcpupool_kunit.ko") ;;
+	esac
 fi
 
 "$here/mkinitramfs.sh" "$initrd" "$mode" "${mods[@]}"

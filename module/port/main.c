@@ -45,6 +45,7 @@ int pcpu_test_unsafe_gfp(void)
 /* Test-only instrumentation: the KUnit module installs a recorder. */
 static pcpu_alloc_recorder_fn pcpu_recorder;
 static atomic_t pcpu_fail_next[PCPU_SITE_NR];
+static atomic_t pcpu_fail_skip[PCPU_SITE_NR];
 
 void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn)
 {
@@ -55,9 +56,19 @@ EXPORT_SYMBOL_GPL(pcpupool_test_set_recorder);
 
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr)
 {
+	atomic_set(&pcpu_fail_skip[site], 0);
 	atomic_set(&pcpu_fail_next[site], nr);
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_fail_next);
+
+/* Let @nth - 1 allocations at @site succeed, then fail one (0 disarms). */
+void pcpupool_test_fail_nth(enum pcpu_alloc_site site, int nth)
+{
+	atomic_set(&pcpu_fail_next[site], 0);
+	atomic_set(&pcpu_fail_skip[site], nth > 0 ? nth - 1 : 0);
+	atomic_set(&pcpu_fail_next[site], nth > 0);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_fail_nth);
 
 void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 		       int mutex_held)
@@ -73,6 +84,10 @@ void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 
 int pcpu_fault_should_fail(enum pcpu_alloc_site site)
 {
+	if (!atomic_read(&pcpu_fail_next[site]))
+		return 0;
+	if (atomic_add_unless(&pcpu_fail_skip[site], -1, 0))
+		return 0;
 	return atomic_add_unless(&pcpu_fail_next[site], -1, 0);
 }
 

@@ -71,6 +71,7 @@ enum pcpu_alloc_site {
 	PCPU_SITE_VM_RANGE,	/* vmap() of the chunk's range + page tables */
 	PCPU_SITE_PAGES_ARRAY,	/* temporary page array for the vmap */
 	PCPU_SITE_BACKING,	/* a backing page */
+	PCPU_SITE_MAP,		/* fault switch only: mapping a page (PTE) */
 	PCPU_SITE_ATOMIC,	/* fault switch only: the atomic path finds no fit */
 	PCPU_SITE_NR,
 };

@@ -74,5 +74,30 @@ echo 50 > $D/hold_atomic
 rmmod pcpupool
 dmesg | grep -q "unloading with 50 live allocations" && ok "live allocations reported at unload" ||
 	bad "no live-allocation report at unload"
+# Unload safety: a module using pcpupool's API pins it (module refcount).
+# The host boots this mode with kunit.filter_glob=none, so loading
+# pcpupool_kunit runs no suite; it only holds references.
+insmod /modules/pcpupool.ko
+if insmod /modules/pcpupool_kunit.ko; then
+	rmmod pcpupool 2>/dev/null && bad "pcpupool unloaded under a user" || ok "rmmod refused while pcpupool_kunit uses it"
+	rmmod pcpupool_kunit
+fi
+rmmod pcpupool
+# Load/unload 100 times: no vmap area, no vmalloc space, nothing left.
+vm0=$(grep -c . /proc/vmallocinfo)
+used0=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
+i=0
+while [ $i -lt 100 ]; do
+	insmod /modules/pcpupool.ko || { bad "load $i failed"; break; }
+	echo 20 > $D/hold_atomic
+	rmmod pcpupool || { bad "unload $i failed"; break; }
+	i=$((i + 1))
+done
+vm1=$(grep -c . /proc/vmallocinfo)
+used1=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
+echo "pcpupool-debugfs: 100 load/unload cycles: vmallocinfo lines $vm0 -> $vm1, VmallocUsed $used0 -> $used1 kB"
+[ $i = 100 ] && ok "100 load/unload cycles" || bad "load/unload cycles: $i"
+[ "$vm1" -le "$vm0" ] && ok "no vmap area left behind" || bad "vmallocinfo grew $vm0 -> $vm1"
+[ "$used1" -le "$((used0 + 64))" ] && ok "VmallocUsed back ($used0 -> $used1 kB)" || bad "VmallocUsed grew $used0 -> $used1 kB"
 echo "pcpupool-debugfs: $pass passed, $fail failed"
 [ $fail = 0 ]

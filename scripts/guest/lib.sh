@@ -21,5 +21,6 @@ arm_fault_injection() {
 		echo 0 > $d/verbose
 		[ -f $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
 		[ -f $d/ignore-gfp-highmem ] && echo N > $d/ignore-gfp-highmem
+		[ -f $d/min-order ] && echo 0 > $d/min-order
 	done
 }
