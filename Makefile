@@ -66,3 +66,5 @@ stress: deps
 	@PCPUPOOL_TAG=stress PCPUPOOL_TIMEOUT=$$(( $(STRESS_MS) / 1000 + 300 )) \
 	  PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_stress pcpupool_kunit.stress_ms=$(STRESS_MS)" \
 	  scripts/run.sh kunit
+
+include kunit/host/host.mk

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include <pcpupool/pcpupool.h>
@@ -183,6 +184,53 @@ static void test_isolation(struct kunit *test)
 	kfree(p);
 	kfree(sz);
 	CHECK_CONSISTENT(test);
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Many live allocations across many chunks: all distinct, consistent,
+ * freed in random order. */
+static void test_many_live(struct kunit *test)
+{
+	const int n = 20000;
+	unsigned long *p = vmalloc(n * sizeof(*p)), *sorted = vmalloc(n * sizeof(*p));
+	struct pcpupool_stats before = stats(), after;
+	struct rnd_state rnd;
+	int i, dups = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, sorted);
+	for (i = 0; i < n; i++) {
+		p[i] = (unsigned long)pcpupool_alloc(64, 8, GFP_KERNEL);
+		KUNIT_ASSERT_NE(test, p[i], 0UL);
+		if ((i & 1023) == 0)
+			cond_resched();
+	}
+	memcpy(sorted, p, n * sizeof(*p));
+	sort(sorted, n, sizeof(*p), cmp_ptr, NULL);
+	for (i = 1; i < n; i++)
+		dups += sorted[i] == sorted[i - 1];
+	KUNIT_EXPECT_EQ(test, dups, 0);
+	CHECK_CONSISTENT(test);
+	prandom_seed_state(&rnd, 3);
+	for (i = n - 1; i > 0; i--) {
+		int j = prandom_u32_state(&rnd) % (i + 1);	/* swap() evaluates twice */
+
+		swap(p[i], p[j]);
+	}
+	for (i = 0; i < n; i++)
+		pcpupool_free((void __percpu *)p[i]);
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.nr_misuse, before.nr_misuse);
+	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
+	CHECK_CONSISTENT(test);
+	vfree(p);
+	vfree(sorted);
 }
 
 /* CPU c's copy is backed by a page on cpu_to_node(c). */
@@ -507,6 +555,7 @@ static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE(test_unit_layout),
 	KUNIT_CASE(test_largest),
 	KUNIT_CASE(test_isolation),
+	KUNIT_CASE_SLOW(test_many_live),
 	KUNIT_CASE(test_numa_local),
 	KUNIT_CASE(test_atomic_contexts),
 	KUNIT_CASE(test_atomic_fails_then_refills),

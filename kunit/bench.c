@@ -214,8 +214,11 @@ static void bench_sleepable(void)
 	prandom_seed_state(&rnd, 1);
 	for (i = 0; i < NLIVE; i++)
 		order[i] = i;
-	for (i = NLIVE - 1; i > 0; i--)
-		swap(order[i], order[prandom_u32_state(&rnd) % (i + 1)]);
+	for (i = NLIVE - 1; i > 0; i--) {
+		u32 j = prandom_u32_state(&rnd) % (i + 1);	/* swap() evaluates twice */
+
+		swap(order[i], order[j]);
+	}
 	sleepable_one(ours_alloc, ours_free, p, order, &oa, &of);
 	sleepable_one(kern_alloc, kern_free, p, order, &ka, &kf);
 	row("GFP_KERNEL 64 B x 100000 live", "ns per alloc", oa, ka, true, "chunk growth");

@@ -104,11 +104,13 @@ static void test_fault_sweep(struct kunit *test)
 	}
 	/* failslab and fail_page_alloc (armed for tasks with make_it_fail by
 	 * the guest): everything this task allocates fails */
+#ifdef CONFIG_FAULT_INJECTION
 	current->make_it_fail = 1;
 	injected = unit_round(test, GFP_KERNEL);
 	current->make_it_fail = 0;
 	kunit_info(test, "failslab+fail_page_alloc: %d NULL", injected);
 	KUNIT_EXPECT_GT(test, injected, 0);
+#endif
 
 	pcpupool_test_flush_balance();
 	pcpupool_test_flush_balance();

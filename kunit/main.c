@@ -53,7 +53,9 @@ void kt_fail(void *opaque, const char *file, int line, const char *fmt, ...)
 
 void kt_set_make_it_fail(int on)
 {
+#ifdef CONFIG_FAULT_INJECTION
 	current->make_it_fail = on;
+#endif
 }
 
 int kt_irqs_disabled(void)

@@ -214,8 +214,14 @@ void Pool::free(void* ptr)
 			 : update(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
 		if (!bits) {
 			st_.nr_misuse++;
+			u32 g0 = off / kMinAllocBytes;
+			bool inside = g0 < c->map.nr_bits() && c->map.granule_allocated(g0);
+			u32 id = c->id;
 			g.unlock();
-			PCPU_WARN_ONCE(true, "double free or not an allocation start: %px", ptr);
+			PCPU_WARN_ONCE(true, "%s: %px (chunk %u, unit offset %u)",
+				       inside ? "free of a pointer inside an allocation"
+					      : "double free or never allocated",
+				       ptr, id, off);
 			return;
 		}
 		st_.nr_dealloc++;

@@ -79,6 +79,7 @@ public:
 	bool block_populated(u32 block) const { return bitmap::test(populated_, block); }
 	bool block_empty(u32 block) const { return hints_[block].contig == block_bits_; }
 	bool range_populated(u32 off, u32 bits) const;
+	bool granule_allocated(u32 off) const { return bitmap::test(alloc_map_, off); }
 
 	u32 nr_bits() const { return nr_bits_; }
 	u32 block_bits() const { return block_bits_; }

@@ -79,6 +79,12 @@ constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 
 } // namespace pcp
 
-// Placement new: the only form of new without a Gfp (see rt.h).
+// Placement new: the only form of new without a Gfp (see rt.h).  The
+// kernel build is freestanding; a hosted build (kunit/host/) gets it from
+// the C++ library.
+#if __STDC_HOSTED__
+#include <new>
+#else
 inline void* operator new(__SIZE_TYPE__, void* p) noexcept { return p; }
 inline void* operator new[](__SIZE_TYPE__, void* p) noexcept { return p; }
+#endif

@@ -41,6 +41,10 @@ struct host_config {
  */
 long host_reset(const struct host_config *cfg);
 
+/* Stop the worker thread (thread mode); the rest of the state stays for
+ * inspection until the next host_reset(). */
+void host_quiesce(void);
+
 /* This thread's fake CPU id (what pcpu_this_cpu() returns). */
 void host_set_cpu(int cpu);
 int host_cpu(void);
@@ -84,6 +88,8 @@ enum host_site {
 	HOST_SITE_NR,
 };
 void host_fail_next(int site, int nr);
+/* Let @skip attempts at @site succeed, then fail the next @nr. */
+void host_fail_after(int site, int skip, int nr);
 int host_fail_pending(int site);
 
 /* mutex_lock_killable: 1 = the task has a fatal signal (fails when the
@@ -116,6 +122,8 @@ struct host_counters {
 void host_get_counters(struct host_counters *c);
 /* The last violation/warning text ("" if none). */
 const char *host_last_violation(void);
+/* Forget violations (a negative test that provoked them on purpose). */
+void host_clear_violations(void);
 const char *host_last_warning(void);
 /* Sleep events of this thread: mutex acquisitions, might_sleep,
  * cond_resched, sleepable allocations, flushes.  Also what
@@ -145,6 +153,8 @@ void host_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int host_snprintf(char *buf, unsigned long size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int host_strcmp(const char *a, const char *b);
+/* An environment variable ("" when unset). */
+const char *host_env_str(const char *name);
 const char *host_strstr(const char *hay, const char *needle);
 
 #ifdef __cplusplus

@@ -1,0 +1,184 @@
+#!/bin/bash
+# check.sh - run the host build of the core (built by kunit/host/host.mk)
+# and count the results; the last line is "N passed, N failed".
+#
+#   check.sh          `make host-check`: every unit test (one process each,
+#                     so a crash fails one case), every TSan stress, every
+#                     fuzz target for FUZZ_SECONDS from its corpus
+#   check.sh fuzz     `make fuzz`: only the fuzz targets (FUZZ_SECONDS,
+#                     FUZZ_JOBS parallel workers per target)
+#   check.sh unit|stress   only those (development)
+#   check.sh cov      `make host-cov`: replay the corpora in the coverage
+#                     build and report line coverage of module/*.cpp
+#
+# Each unit test, each stress and each fuzz target counts one.  Logs and
+# crash artifacts go to $HOST_OUT (build/host/); the fuzzers' new inputs
+# go to $HOST_OUT/corpus/<target>/, never into the repository.  The seed
+# corpus is kunit/host/corpus/<target>/; a crash found by the fuzzer is
+# kept by copying its artifact there (see kunit/host/README.md).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+HOST_OUT=${HOST_OUT:-$repo/build/host}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_TARGETS=${FUZZ_TARGETS:-area_map pool}
+FUZZ_JOBS=${FUZZ_JOBS:-1}
+mode=${1:-check}
+passed=0 failed=0
+summary=()
+mkdir -p "$HOST_OUT/logs"
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); summary+=("FAIL $1"); }
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66}
+
+# max_len per target: the pool target's operations are longer.
+max_len() { case $1 in pool) echo 4096 ;; *) echo 2048 ;; esac; }
+
+unit_tests() {
+	local bin=$HOST_OUT/asan/unit_tests suite= line name log rc t0
+	echo "=== host unit tests (ASan+UBSan, one process per case)"
+	if [ ! -x "$bin" ]; then
+		fail "unit tests: $bin not built"
+		return
+	fi
+	while IFS= read -r line; do
+		case "$line" in
+		"  "*) name=$suite${line#  }; name=${name%% *} ;;
+		*.) suite=$line; continue ;;
+		*) continue ;;
+		esac
+		log=$HOST_OUT/logs/unit-$name.log
+		timeout 300 "$bin" --gtest_filter="$name" > "$log" 2>&1
+		rc=$?
+		if [ $rc = 0 ] && grep -q '^\[  PASSED  \] 1 test' "$log"; then
+			pass
+			echo "  PASS $name"
+		else
+			fail "$name (rc $rc, $log)"
+			echo "  FAIL $name (rc $rc)"
+			grep -E 'Failure|expected|BUG|ERROR|runtime error|VIOLATION|FAIL:' "$log" | head -8 | sed 's/^/       /'
+		fi
+	done < <("$bin" --gtest_list_tests)
+}
+
+stresses() {
+	local bin=$HOST_OUT/tsan/stress name log rc
+	echo "=== ThreadSanitizer stresses"
+	if [ ! -x "$bin" ]; then
+		fail "stresses: $bin not built"
+		return
+	fi
+	for name in $("$bin" --list); do
+		log=$HOST_OUT/logs/stress-$name.log
+		TSAN_OPTIONS="$TSAN_OPTIONS${TSAN_SUPP:+:suppressions=$TSAN_SUPP}" \
+			timeout 600 "$bin" "$name" > "$log" 2>&1
+		rc=$?
+		if [ $rc = 0 ]; then
+			pass
+			echo "  PASS $name: $(tail -1 "$log")"
+		else
+			fail "stress $name (rc $rc, $log)"
+			echo "  FAIL $name (rc $rc)"
+			grep -E 'WARNING: ThreadSanitizer|FAIL|BUG|SUMMARY' "$log" | head -6 | sed 's/^/       /'
+		fi
+	done
+}
+
+fuzz_one() {
+	local t=$1 secs=$2 bin=$HOST_OUT/fuzz/fuzz_$1 work=$HOST_OUT/corpus/$1
+	local seeds=$here/corpus/$1 arts=$HOST_OUT/artifacts/$1/ log=$HOST_OUT/logs/fuzz-$1.log rc
+	local runs cov ft extra=()
+	if [ ! -x "$bin" ]; then
+		fail "fuzz $t: $bin not built"
+		return
+	fi
+	mkdir -p "$work" "$arts" "$seeds"
+	[ "$FUZZ_JOBS" -gt 1 ] && extra=(-fork="$FUZZ_JOBS" -ignore_crashes=0)
+	echo "=== fuzz $t: ${secs}s, corpus $seeds (+ $work)"
+	timeout $((secs + 120)) "$bin" "$work" "$seeds" -max_total_time="$secs" -timeout=30 \
+		-rss_limit_mb=3072 -max_len="$(max_len "$t")" -print_final_stats=1 \
+		-artifact_prefix="$arts" "${extra[@]}" > "$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
+	[ -n "$runs" ] || runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\)/\1/p' "$log" | tail -1)
+	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+	ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+	local line="fuzz $t: ${runs:-?} executions in ${secs}s, cov: ${cov:-?} edges, ft: ${ft:-?} features, corpus $(ls "$work" | wc -l) files"
+	echo "$line" >> "$HOST_OUT/fuzz-summary.txt"
+	if [ $rc = 0 ] && [ -n "$runs" ]; then
+		pass
+		echo "  PASS $line"
+	else
+		fail "fuzz $t (rc $rc, $log)"
+		echo "  FAIL $line (rc $rc)"
+		grep -E 'FAIL:|BUG:|ERROR: (Address|Undefined|libFuzzer)|runtime error|SUMMARY|Test unit written' "$log" | head -8 | sed 's/^/       /'
+		local a
+		for a in $(ls -t "$arts" 2>/dev/null | head -3); do
+			echo "       reproduce: $bin $arts$a"
+			echo "       keep as a regression input: cp $arts$a $seeds/regress-<what>"
+		done
+	fi
+}
+
+fuzzers() {
+	local t
+	: > "$HOST_OUT/fuzz-summary.txt"
+	for t in $FUZZ_TARGETS; do
+		fuzz_one "$t" "$FUZZ_SECONDS"
+	done
+}
+
+coverage() {
+	local t profs=() objs=() bin
+	mkdir -p "$HOST_OUT/cov"
+	for t in $FUZZ_TARGETS; do
+		bin=$HOST_OUT/cov/fuzz_$t
+		mkdir -p "$HOST_OUT/corpus/$t"
+		LLVM_PROFILE_FILE=$HOST_OUT/cov/$t.profraw "$bin" -runs=0 -max_len="$(max_len "$t")" \
+			"$HOST_OUT/corpus/$t" "$here/corpus/$t" > "$HOST_OUT/logs/cov-$t.log" 2>&1
+		profs+=("$HOST_OUT/cov/$t.profraw")
+		objs+=(-object "$bin")
+	done
+	llvm-profdata merge -o "$HOST_OUT/cov/all.profdata" "${profs[@]}" || return 1
+	llvm-cov report -instr-profile="$HOST_OUT/cov/all.profdata" "${objs[@]:1}" \
+		"$repo"/module/*.cpp | tee "$HOST_OUT/cov/report.txt"
+	llvm-cov show -format=html -output-dir="$HOST_OUT/cov/html" \
+		-instr-profile="$HOST_OUT/cov/all.profdata" "${objs[@]:1}" "$repo"/module/*.cpp > /dev/null &&
+		echo "html: $HOST_OUT/cov/html/index.html"
+}
+
+start=$SECONDS
+case "$mode" in
+check)
+	unit_tests
+	stresses
+	fuzzers
+	;;
+fuzz)
+	fuzzers
+	;;
+unit)
+	unit_tests
+	;;
+stress)
+	stresses
+	;;
+cov)
+	coverage
+	exit $?
+	;;
+*)
+	echo "usage: $0 [check|fuzz|cov]" >&2
+	exit 2
+	;;
+esac
+echo
+[ -s "$HOST_OUT/fuzz-summary.txt" ] && cat "$HOST_OUT/fuzz-summary.txt"
+[ ${#summary[@]} -gt 0 ] && printf '%s\n' "${summary[@]}"
+echo "host: $((SECONDS - start))s"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
