@@ -89,9 +89,16 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp)
 	u32 align_bits = max<u32>(align, kMinAllocBytes) / kMinAllocBytes;
 	// The effective constraint, once, at the entry (issue: NOFS/NOIO).
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
-	if (!ctx.may_sleep())
-		return alloc_atomic(bits, align_bits, bytes, ctx);
-	return alloc_sleepable(bits, align_bits, bytes, ctx);
+	bool atomic = !ctx.may_sleep();
+	void* p = atomic ? alloc_atomic(bits, align_bits, bytes, ctx)
+			 : alloc_sleepable(bits, align_bits, bytes, ctx);
+	if (PCPU_UNLIKELY(pcpu_trace_mask)) {
+		if (p && (pcpu_trace_mask & PCPU_TRACE_ALLOC))
+			pcpu_trace_alloc(p, bytes, align, gfp.raw(), atomic);
+		else if (!p && (pcpu_trace_mask & PCPU_TRACE_SLOW))
+			pcpu_trace_alloc_fail(bytes, align, gfp.raw(), atomic);
+	}
+	return p;
 }
 
 void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, bool atomic)
@@ -200,6 +207,7 @@ void Pool::free(void* ptr)
 		return;
 	uptr p = reinterpret_cast<uptr>(ptr);
 	bool kick = false;
+	unsigned long freed_bytes = 0;
 	{
 		SpinIrqGuard g(lock_);
 		Chunk* c = lookup(p);
@@ -227,6 +235,7 @@ void Pool::free(void* ptr)
 		st_.nr_dealloc++;
 		st_.nr_cur_alloc--;
 		st_.live_bytes -= bits * kMinAllocBytes;
+		freed_bytes = bits * kMinAllocBytes;
 		// Surplus empty pages or a wholly free chunk: let the balance
 		// work trim them, batched a little later.
 		if ((c->map.all_free() || nr_empty_pop_ > target_high_) && !balance_queued_) {
@@ -236,6 +245,8 @@ void Pool::free(void* ptr)
 	}
 	if (kick)
 		kick_balance(/*now=*/false);
+	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
+		pcpu_trace_free(ptr, freed_bytes);
 }
 
 // ---- chunks and population (allocator mutex held) -----------------------
@@ -301,6 +312,9 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	relocate(c);
 	st_.nr_chunk_create++;
 	st_.nr_max_chunks = max<u64>(st_.nr_max_chunks, nr_chunks_);
+	g.unlock();
+	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+		pcpu_trace_chunk(vm, c->id, 1);
 	return c;
 }
 
@@ -325,12 +339,16 @@ void Pool::destroy_chunk(Chunk* c, const MutexCtx& m)
 		st_.nr_chunk_destroy++;
 	}
 	flush_and_free(&pages, nr);
+	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+		pcpu_trace_chunk(c->vm_, c->id, 0);
 	pcpu_vm_release(c->vm_);
 	delete c;
 }
 
 void Pool::unmap_block(Chunk* c, u32 block, pcpu_page_list* pages)
 {
+	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+		pcpu_trace_pages(c->id, block, nr_possible_, 0);
 	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
 		if (pcpu_cpu_possible(cpu))
 			pcpu_vm_unmap_page(c->addr(cpu, block * page_bytes_), pages);
@@ -380,9 +398,13 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			return false;
 		}
 	}
-	SpinIrqGuard g(lock_);
-	update(c, [&](AreaMap& map) { map.set_populated(block, true); return 0; });
-	st_.nr_populate++;
+	{
+		SpinIrqGuard g(lock_);
+		update(c, [&](AreaMap& map) { map.set_populated(block, true); return 0; });
+		st_.nr_populate++;
+	}
+	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+		pcpu_trace_pages(c->id, block, nr_possible_, 1);
 	return true;
 }
 

@@ -182,6 +182,8 @@ void* Mempool::alloc(Gfp gfp)
 		kick_refill();
 	if (p) {
 		zero(p);
+		if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+			pcpu_trace_mempool_reserve(name_, p, kick);
 		return p;
 	}
 	// 3. Constrained callers never wait: NULL now, the refill is kicked.
@@ -266,14 +268,17 @@ void Mempool::refill()
 			if (!batch[n])
 				break;
 		}
-		u32 used = 0;
+		u32 used = 0, reserved;
 		{
 			SpinIrqGuard g(depot_lock_);
 			while (used < n && present_locked() < min_nr_ && depot_count_ < depot_cap_) {
 				depot_[depot_count_++] = batch[used++];
 				refills_++;
 			}
+			reserved = present_locked();
 		}
+		if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
+			pcpu_trace_mempool_refill(name_, used, reserved);
 		for (u32 i = used; i < n; i++)
 			g_pool.free(batch[i]);
 		if (n < min(want, 16u))

@@ -11,6 +11,7 @@
  *   lock.c     spinlocks, mutexes, preemption, IRQs, CPU masks, schedule
  *   work.c     the balance workqueue, delayed and plain work items
  *   debugfs.c  debugfs files and seq_file output
+ *   trace.c    tracepoints (pcpupool_trace.h)
  *   main.c     module init/exit, parameters, exported C API
  *
  * A port function is thin: it translates and calls, it holds no policy.
@@ -201,6 +202,24 @@ void pcpu_cpuhp_exit(void) PCPU_PORT_NOEXCEPT;
 /* Keep CPUs from going away (cpus_read_lock) while walking them. */
 void pcpu_cpus_read_lock(void) PCPU_PORT_NOEXCEPT;
 void pcpu_cpus_read_unlock(void) PCPU_PORT_NOEXCEPT;
+
+/* ---- tracepoints (trace.c, pcpupool_trace.h) ---- */
+/* Which event groups are enabled; test before calling pcpu_trace_*(). */
+extern unsigned int pcpu_trace_mask;
+#define PCPU_TRACE_ALLOC 1u	/* pcpupool_alloc, pcpupool_free */
+#define PCPU_TRACE_SLOW 2u	/* failures, chunks, pages, mempool */
+void pcpu_trace_alloc(void *ptr, unsigned long size, unsigned long align,
+		      unsigned int gfp, int atomic) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_free(void *ptr, unsigned long bytes) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_alloc_fail(unsigned long size, unsigned long align,
+			   unsigned int gfp, int atomic) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_chunk(void *base, unsigned int id, int create) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_pages(unsigned int chunk, unsigned int page,
+		      unsigned int nr_units, int populate) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_mempool_refill(const char *pool, unsigned int added,
+			       unsigned int reserved) PCPU_PORT_NOEXCEPT;
+void pcpu_trace_mempool_reserve(const char *pool, void *elem,
+				int from_depot) PCPU_PORT_NOEXCEPT;
 
 /* ---- debugfs and seq_file (debugfs.c) ---- */
 void pcpu_seq_printf(void *seq, const char *fmt, ...) PCPU_PORT_NOEXCEPT
