@@ -12,6 +12,8 @@
 #   make kernel     only build (or find) the debug test kernel
 #   make stress     the long stress run (STRESS_MS=120000): all CPUs and
 #                   contexts, hotplug, tunables, canaries
+#   make dkms-check dkms build against Debian's stock 6.12 headers, checked
+#   make style      clang-format (C++) and checkpatch.pl (C) on the sources
 #   make bench      pcpupool vs the kernel's allocator and mempool (bench
 #                   kernel: scripts/bench.config), table + build/bench/
 #   make stock      build pcpupool.ko against Debian's stock 6.12 headers and
@@ -27,7 +29,7 @@ ifeq ($(KDIR),)
 KDIR = $(shell scripts/build-kernel.sh scripts/debug.config | tail -1)
 endif
 
-.PHONY: all modules clean kernel run check shell stock deps bench stress
+.PHONY: all modules clean kernel run check shell stock deps bench stress dkms-check style
 
 all: modules
 
@@ -59,6 +61,12 @@ check: deps
 
 bench: deps
 	@scripts/bench.sh
+
+dkms-check:
+	@scripts/dkms-check.sh
+
+style:
+	@scripts/style.sh
 
 # The long stress run (make check runs a 4 s one inside the kunit boot).
 STRESS_MS ?= 120000

@@ -149,7 +149,8 @@ static void test_largest(struct kunit *test)
 }
 
 /* Many allocations of mixed sizes: every byte of every CPU's copy keeps
- * its owner's pattern (no overlap between allocations or units). */
+ * its owner's pattern (no overlap between allocations or units).
+ */
 static void test_isolation(struct kunit *test)
 {
 	const int n = 600;
@@ -194,7 +195,8 @@ static int cmp_ptr(const void *a, const void *b)
 }
 
 /* Many live allocations across many chunks: all distinct, consistent,
- * freed in random order. */
+ * freed in random order.
+ */
 static void test_many_live(struct kunit *test)
 {
 	const int n = 20000;
@@ -257,7 +259,8 @@ static void test_numa_local(struct kunit *test)
 }
 
 /* Atomic allocations with a spinlock held and IRQs off, and with BHs
- * disabled: served from populated pages without sleeping. */
+ * disabled: served from populated pages without sleeping.
+ */
 static DEFINE_SPINLOCK(test_lock);
 
 static void test_atomic_contexts(struct kunit *test)
@@ -291,7 +294,8 @@ static void test_atomic_contexts(struct kunit *test)
 }
 
 /* With no empty populated page, a page-sized atomic request fails at once
- * and counts; after the balance work runs, it succeeds. */
+ * and counts; after the balance work runs, it succeeds.
+ */
 static void test_atomic_fails_then_refills(struct kunit *test)
 {
 	struct pcpupool_stats st;
@@ -318,7 +322,8 @@ static void test_atomic_fails_then_refills(struct kunit *test)
 }
 
 /* After an atomic burst the balance work restores the watermarks; after the
- * burst is freed, surplus pages are depopulated and empty chunks freed. */
+ * burst is freed, surplus pages are depopulated and empty chunks freed.
+ */
 static void test_watermarks_after_burst(struct kunit *test)
 {
 	const int n = 2048;
@@ -334,7 +339,7 @@ static void test_watermarks_after_burst(struct kunit *test)
 		p[i] = pcpupool_alloc(64, 8, GFP_NOWAIT | __GFP_NOWARN);
 		got += !!p[i];
 		if (i % 256 == 255)
-			msleep(1);	/* let the unbound balance work run */
+			usleep_range(1000, 2000);	/* let the balance work run */
 	}
 	kunit_info(test, "burst of %d atomic 64 B: %d served", n, got);
 	pcpupool_test_flush_balance();
@@ -361,7 +366,8 @@ static void test_watermarks_after_burst(struct kunit *test)
 
 /* Concurrency: a kthread per online CPU allocates and frees random sizes
  * with canaries, while an hrtimer on each CPU does the same atomically
- * from hardirq context. */
+ * from hardirq context.
+ */
 struct stress_ctx;
 
 struct stress_timer {
@@ -513,7 +519,8 @@ static void test_concurrency(struct kunit *test)
 
 /* Misuse: bad size/alignment, double free, foreign pointers.  Each WARNs
  * once (the runner expects the WARNING inside the markers) and changes
- * nothing. */
+ * nothing.
+ */
 static void test_misuse(struct kunit *test)
 {
 	struct pcpupool_stats before = stats(), after;

@@ -99,10 +99,11 @@ void cxx_test_area_coalesce(void* test)
 	m.free(64 * 32);
 	for (int i = 1; i < 64; i += 2)
 		m.free(offs[i]);
-	KT_EXPECT(test, m.all_free() && m.contig_bits() == kBits, "coalesced to %u", m.contig_bits());
+	KT_EXPECT(test, m.all_free() && m.contig_bits() == kBits, "coalesced to %u",
+		  m.contig_bits());
 	// A run crossing block boundaries: right_free + left_free joined.
-	int a = alloc(m, kBlock / 4 - 8);  // leaves 8 bits at block 0's end
-	int b = alloc(m, 8 + 16);          // crosses into block 1
+	int a = alloc(m, kBlock / 4 - 8); // leaves 8 bits at block 0's end
+	int b = alloc(m, 8 + 16); // crosses into block 1
 	KT_EXPECT(test, a == 0 && b == int(kBlock / 4 - 8), "cross-block fit at %d", b);
 	const char* err = m.check();
 	KT_EXPECT(test, !err, "%s", err);
@@ -205,8 +206,9 @@ void cxx_test_area_random(void* test)
 			}
 			int off = alloc(m, bits, align, pop);
 			if (off != want) {
-				kt_fail(test, __FILE__, __LINE__, "op %d: fit(%u, align %u, pop %d) = %d, model %d",
-					op, bits, align, pop, off, want);
+				kt_fail(test, __FILE__, __LINE__,
+					"op %d: fit(%u, align %u, pop %d) = %d, model %d", op, bits,
+					align, pop, off, want);
 				failures++;
 				break;
 			}
@@ -219,7 +221,8 @@ void cxx_test_area_random(void* test)
 			int i = rng.below(nr_live);
 			u32 got = m.free(live[i].off);
 			if (got != live[i].bits) {
-				kt_fail(test, __FILE__, __LINE__, "op %d: free size %u != %u", op, got, live[i].bits);
+				kt_fail(test, __FILE__, __LINE__, "op %d: free size %u != %u", op,
+					got, live[i].bits);
 				failures++;
 			}
 			for (u32 k = live[i].off; k < live[i].off + live[i].bits; k++)

@@ -171,8 +171,7 @@ static void bench_mempool(void)
 out:
 	if (bench_ours_mp)
 		pcpupool_mempool_destroy(bench_ours_mp);
-	if (bench_kern_mp)
-		mempool_destroy(bench_kern_mp);
+	mempool_destroy(bench_kern_mp);
 	kfree(a);
 }
 

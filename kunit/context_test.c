@@ -57,7 +57,8 @@ enum ctx { CTX_KERNEL, CTX_NOFS, CTX_NOIO, CTX_SCOPE_NOFS, CTX_SCOPE_NOIO };
 
 /* Whole-unit allocations until one needs a new chunk (free chunks kept as
  * spares are used up first): a chunk is created and all its pages
- * populated on behalf of this caller. */
+ * populated on behalf of this caller.
+ */
 #define MAX_UNITS 8
 
 static void run_in_context(struct kunit *test, enum ctx c)
@@ -99,7 +100,8 @@ static void run_in_context(struct kunit *test, enum ctx c)
 		   rec.total, rec.count[PCPU_SITE_META], rec.count[PCPU_SITE_VM_RANGE],
 		   rec.count[PCPU_SITE_PAGES_ARRAY], rec.count[PCPU_SITE_BACKING]);
 	/* Nothing made under the mutex may enter FS or IO reclaim, whoever
-	 * the caller; with this design that is every internal allocation. */
+	 * the caller; with this design that is every internal allocation.
+	 */
 	KUNIT_EXPECT_EQ(test, rec.locked_with_fs_or_io, 0U);
 	if (c != CTX_KERNEL)
 		KUNIT_EXPECT_EQ(test, rec.with_fs, 0U);
@@ -225,7 +227,8 @@ static unsigned long test_scan(struct shrinker *s, struct shrink_control *sc)
 }
 
 /* Allocates pages until the shrinker has run inside reclaim (or memory
- * is exhausted), then frees them. */
+ * is exhausted), then frees them.
+ */
 static void drive_reclaim(struct kunit *test)
 {
 	LIST_HEAD(pages);

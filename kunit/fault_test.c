@@ -44,7 +44,8 @@ static struct pcpupool_stats st(void)
 }
 
 /* Whole-unit allocations until one creates a chunk; returns how many
- * calls returned NULL.  Frees everything. */
+ * calls returned NULL.  Frees everything.
+ */
 static int unit_round(struct kunit *test, gfp_t gfp)
 {
 	struct pcpupool_stats s0 = st(), s1;
@@ -103,7 +104,8 @@ static void test_fault_sweep(struct kunit *test)
 		total += injected;
 	}
 	/* failslab and fail_page_alloc (armed for tasks with make_it_fail by
-	 * the guest): everything this task allocates fails */
+	 * the guest): everything this task allocates fails
+	 */
 #ifdef CONFIG_FAULT_INJECTION
 	current->make_it_fail = 1;
 	injected = unit_round(test, GFP_KERNEL);

@@ -9,12 +9,14 @@
 #ifndef PCPUPOOL_KT_H
 #define PCPUPOOL_KT_H
 
+#include "../module/port/port.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void kt_fail(void *test, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+PCPU_PRINTF(4, 5)
+void kt_fail(void *test, const char *file, int line, const char *fmt, ...);
 /* The current task's make_it_fail (fault injection task filter). */
 void kt_set_make_it_fail(int on);
 int kt_irqs_disabled(void);
@@ -23,6 +25,15 @@ int kt_preempt_count(void);
 int kt_context_may_io(void);
 int kt_context_may_fs(void);
 unsigned int kt_gfp_kernel(void);
+
+/* The suites defined in the other C files of the module. */
+struct kunit_suite;
+extern struct kunit_suite pcpupool_alloc_suite;
+extern struct kunit_suite pcpupool_context_suite;
+extern struct kunit_suite pcpupool_lockdep_suite;
+extern struct kunit_suite pcpupool_mempool_suite;
+extern struct kunit_suite pcpupool_fault_suite;
+extern struct kunit_suite pcpupool_stress_suite;
 
 /* C++ test bodies (cxx_test.cpp, area_map_test.cpp). */
 void cxx_test_new_delete(void *test);

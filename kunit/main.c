@@ -247,13 +247,6 @@ static struct kunit_suite negative_suite = {
 	.test_cases = negative_cases,
 };
 
-extern struct kunit_suite pcpupool_alloc_suite;
-extern struct kunit_suite pcpupool_context_suite;
-extern struct kunit_suite pcpupool_lockdep_suite;
-extern struct kunit_suite pcpupool_mempool_suite;
-extern struct kunit_suite pcpupool_fault_suite;
-extern struct kunit_suite pcpupool_stress_suite;
-
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
 		  &pcpupool_alloc_suite, &pcpupool_context_suite,
 		  &pcpupool_mempool_suite, &pcpupool_fault_suite,

@@ -70,7 +70,8 @@ static unsigned long switches(void)
 static DEFINE_SPINLOCK(mp_lock);
 
 /* Allocator failing, refill blocked: NOIO and atomic callers get exactly
- * MIN_NR elements, zeroed, then NULL -- at once, never sleeping. */
+ * MIN_NR elements, zeroed, then NULL -- at once, never sleeping.
+ */
 static void test_reserve_honoured(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_reserve", 64, 8, MIN_NR, GFP_KERNEL);
@@ -127,7 +128,8 @@ static void test_reserve_honoured(struct kunit *test)
 }
 
 /* The allocator is tried first; an unconstrained caller may fall back to
- * its own sleeping allocation, a constrained one never does. */
+ * its own sleeping allocation, a constrained one never does.
+ */
 static void test_allocator_first(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_first", 128, 64, 4, GFP_KERNEL);
@@ -147,7 +149,8 @@ static void test_allocator_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mstats(mp).frees_allocator, 1ULL);
 
 	/* reserve drained, allocator failing: a NOIO scope makes GFP_KERNEL
-	 * constrained, so it fails instead of waiting */
+	 * constrained, so it fails instead of waiting
+	 */
 	KUNIT_ASSERT_EQ(test, pcpupool_mempool_resize(mp, 0), 0);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
 	cookie = memalloc_noio_save();
@@ -261,7 +264,8 @@ static void test_resize(struct kunit *test)
 }
 
 /* Destroy with elements out WARNs; the elements stay valid allocator
- * memory and are freed with pcpupool_free(): nothing leaks. */
+ * memory and are freed with pcpupool_free(): nothing leaks.
+ */
 static void test_destroy_with_elements_out(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_destroy", 48, 8, 2, GFP_KERNEL);
@@ -282,7 +286,8 @@ static void test_destroy_with_elements_out(struct kunit *test)
 	}
 	pcpupool_get_stats(&after);
 	/* destroy returned the reserve (2) and the pool's own percpu state
-	 * (magazines, counters: 2); the 3 elements went back with free */
+	 * (magazines, counters: 2); the 3 elements went back with free
+	 */
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc + 4, before.nr_cur_alloc);
 }
 

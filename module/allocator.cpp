@@ -54,7 +54,10 @@ Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
 			int off = c->map.find_fit(bits, align_bits, pop_only);
 			if (off < 0)
 				continue;
-			update(c, [&](AreaMap& m) { m.alloc(off, bits); return 0; });
+			update(c, [&](AreaMap& m) {
+				m.alloc(off, bits);
+				return 0;
+			});
 			return Placement{c, u32(off)};
 		}
 	}
@@ -218,8 +221,9 @@ void Pool::free(void* ptr)
 			return;
 		}
 		u32 off = p - c->base();
-		u32 bits = off % kMinAllocBytes ? 0
-			 : update(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
+		u32 bits = off % kMinAllocBytes ? 0 : update(c, [&](AreaMap& m) {
+			return m.free(off / kMinAllocBytes);
+		});
 		if (!bits) {
 			st_.nr_misuse++;
 			u32 g0 = off / kMinAllocBytes;
@@ -391,7 +395,8 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			pcpu_page_list_init(&pages);
 			for (u32 prev = 0; prev < cpu; prev++) {
 				if (pcpu_cpu_possible(prev))
-					pcpu_vm_unmap_page(c->addr(prev, block * page_bytes_), &pages);
+					pcpu_vm_unmap_page(c->addr(prev, block * page_bytes_),
+							   &pages);
 			}
 			pcpu_vm_flush_tlb_all();
 			pcpu_page_list_free(&pages);
@@ -400,7 +405,10 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 	}
 	{
 		SpinIrqGuard g(lock_);
-		update(c, [&](AreaMap& map) { map.set_populated(block, true); return 0; });
+		update(c, [&](AreaMap& map) {
+			map.set_populated(block, true);
+			return 0;
+		});
 		st_.nr_populate++;
 	}
 	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
@@ -422,16 +430,12 @@ bool Pool::populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m)
 
 // ---- init and exit ----------------------------------------------------
 
-static void balance_work_fn(void* arg)
-{
-	static_cast<Pool*>(arg)->balance();
-}
+static void balance_work_fn(void* arg) { static_cast<Pool*>(arg)->balance(); }
 
 int Pool::init(u32 unit_bytes)
 {
 	page_bytes_ = pcpu_page_size();
-	if (unit_bytes < 32 * 1024 || unit_bytes % page_bytes_ ||
-	    unit_bytes > (1u << 24))
+	if (unit_bytes < 32 * 1024 || unit_bytes % page_bytes_ || unit_bytes > (1u << 24))
 		return -22; // -EINVAL
 	unit_bytes_ = unit_bytes;
 	nr_units_ = pcpu_nr_cpu_ids();
@@ -474,7 +478,8 @@ void Pool::exit()
 		MutexCtx m(held, AllocCtx::worker());
 		if (st_.nr_cur_alloc) {
 			pcpu_log(PCPU_LOG_WARN,
-				 "unloading with %llu live allocations (%llu bytes): freeing their chunks",
+				 "unloading with %llu live allocations (%llu bytes): freeing their "
+				 "chunks",
 				 st_.nr_cur_alloc, st_.live_bytes);
 		}
 		while (nr_chunks_) {

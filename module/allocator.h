@@ -30,10 +30,10 @@
 // allocation, a PTE change or a TLB flush.
 #pragma once
 
+#include "../include/pcpupool/stats.h"
 #include "chunk.h"
 #include "memalloc.h"
 #include "sync.h"
-#include "../include/pcpupool/stats.h"
 
 namespace pcp {
 
@@ -63,9 +63,9 @@ struct Placement {
 
 // Watermarks of empty populated pages and the adaptive target.
 struct Watermarks {
-	u32 low = 2;      // below this the balance work populates...
-	u32 high = 4;     // ...up to this; above it, it depopulates
-	u32 cap = 64;     // the adaptive target never exceeds this
+	u32 low = 2; // below this the balance work populates...
+	u32 high = 4; // ...up to this; above it, it depopulates
+	u32 cap = 64; // the adaptive target never exceeds this
 };
 
 class Pool {
@@ -144,30 +144,30 @@ private:
 	// Set once by init(), read-only afterwards.
 	u32 unit_bytes_ = 0;
 	u32 page_bytes_ = 0;
-	u32 nr_units_ = 0;         // nr_cpu_ids
-	u32 nr_possible_ = 0;      // possible CPUs: backing pages per unit page
-	int nr_slots_ = 0;         // slots 0..nr_slots_-1, the last = free
+	u32 nr_units_ = 0; // nr_cpu_ids
+	u32 nr_possible_ = 0; // possible CPUs: backing pages per unit page
+	int nr_slots_ = 0; // slots 0..nr_slots_-1, the last = free
 	unsigned long* unit_off_ = nullptr; // [nr_units_]
 	void* balance_work_ = nullptr;
 
-	Mutex mutex_;              // chunk create/destroy, (de)population
-	SpinLock lock_;            // everything below
+	Mutex mutex_; // chunk create/destroy, (de)population
+	SpinLock lock_; // everything below
 
 	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
-	Chunk** index_ = nullptr;  // sorted by base, nr_chunks_ used
+	Chunk** index_ = nullptr; // sorted by base, nr_chunks_ used
 	u32 index_cap_ = 0;
 	u32 nr_chunks_ = 0;
 	u32 next_chunk_id_ = 0;
-	u32 nr_empty_pop_ = 0;     // == sum of chunks' nr_empty_populated()
-	u32 nr_populated_ = 0;     // == sum of chunks' nr_populated() (unit pages)
+	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
+	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)
 	bool balance_queued_ = false; // a kick is pending; cleared by balance()
 	bool failed_since_balance_ = false;
 	u64 atomic_bytes_since_ = 0; // atomic demand since the last balance
-	u32 demand_pages_ = 0;     // decaying estimate of atomic demand
-	Watermarks wm_;            // tunables (debugfs), changed under lock_
-	u32 target_low_ = 2;       // the adaptive target in force
+	u32 demand_pages_ = 0; // decaying estimate of atomic demand
+	Watermarks wm_; // tunables (debugfs), changed under lock_
+	u32 target_low_ = 2; // the adaptive target in force
 	u32 target_high_ = 4;
-	pcpupool_stats st_ = {};   // counters; derived fields filled on read
+	pcpupool_stats st_ = {}; // counters; derived fields filled on read
 };
 
 template <typename Fn>

@@ -11,26 +11,10 @@
 
 using namespace pcp;
 
-extern "C" {
-void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp);
-void pcpupool_free(void* ptr);
-void pcpupool_get_stats(pcpupool_stats* st);
-struct pcpupool_mempool;
-pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
-					  unsigned long align, unsigned int min_nr,
-					  unsigned int gfp);
-void* pcpupool_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp);
-void pcpupool_mempool_free(pcpupool_mempool* pool, void* elem);
-int pcpupool_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr);
-void pcpupool_mempool_destroy(pcpupool_mempool* pool);
-void pcpupool_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st);
-}
-
 static Mempool* mp(pcpupool_mempool* p) { return reinterpret_cast<Mempool*>(p); }
 
-pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
-					  unsigned long align, unsigned int min_nr,
-					  unsigned int gfp)
+pcpupool_mempool* pcpu_api_mempool_create(const char* name, unsigned long size, unsigned long align,
+					  unsigned int min_nr, unsigned int gfp)
 {
 	if (size > (1ul << 30) || align > (1ul << 30))
 		return nullptr;
@@ -38,48 +22,37 @@ pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
 		Mempool::create(name, size, align, min_nr, Gfp(gfp)));
 }
 
-void* pcpupool_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp)
+void* pcpu_api_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp)
 {
 	return mp(pool)->alloc(Gfp(gfp));
 }
 
-void pcpupool_mempool_free(pcpupool_mempool* pool, void* elem)
-{
-	mp(pool)->free(elem);
-}
+void pcpu_api_mempool_free(pcpupool_mempool* pool, void* elem) { mp(pool)->free(elem); }
 
-int pcpupool_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr)
+int pcpu_api_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr)
 {
 	return mp(pool)->resize(min_nr);
 }
 
-void pcpupool_mempool_destroy(pcpupool_mempool* pool)
+void pcpu_api_mempool_destroy(pcpupool_mempool* pool)
 {
 	if (pool)
 		mp(pool)->destroy();
 }
 
-void pcpupool_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st)
+void pcpu_api_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st)
 {
 	mp(pool)->get_stats(st);
 }
 
-const unsigned long* pcpupool_unit_off;
-
-void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp)
+void* pcpu_api_alloc(unsigned long size, unsigned long align, unsigned int gfp)
 {
 	return g_pool.alloc(size, align, Gfp(gfp));
 }
 
-void pcpupool_free(void* ptr)
-{
-	g_pool.free(ptr);
-}
+void pcpu_api_free(void* ptr) { g_pool.free(ptr); }
 
-void pcpupool_get_stats(pcpupool_stats* st)
-{
-	g_pool.get_stats(st);
-}
+void pcpu_api_get_stats(pcpupool_stats* st) { g_pool.get_stats(st); }
 
 int pcpupool_core_init(unsigned int unit_bytes)
 {
@@ -193,27 +166,16 @@ void pcpupool_core_debugfs_init(void)
 }
 
 #ifdef PCPUPOOL_TEST
-const char* pcpupool_test_check(void)
-{
-	return g_pool.check();
-}
+// Test hooks: exported by port/main.c as pcpupool_test_*().
+const char* pcpu_api_test_check(void) { return g_pool.check(); }
 
-void pcpupool_test_flush_balance(void)
-{
-	g_pool.flush_balance();
-}
+void pcpu_api_test_flush_balance(void) { g_pool.flush_balance(); }
 
-void pcpupool_test_hold_mutex(int hold)
-{
-	g_pool.test_hold_mutex(hold);
-}
+void pcpu_api_test_hold_mutex(int hold) { g_pool.test_hold_mutex(hold); }
 
-void pcpupool_test_mempool_flush(struct pcpupool_mempool* pool)
-{
-	mp(pool)->flush_refill();
-}
+void pcpu_api_test_mempool_flush(struct pcpupool_mempool* pool) { mp(pool)->flush_refill(); }
 
-int pcpupool_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)
+int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)
 {
 	// Order matters for validation: widen first, then narrow.
 	int ret = g_pool.set_cap(4096);

@@ -38,11 +38,11 @@ namespace pcp {
 constexpr u32 kMinAllocBytes = 4;
 
 struct BlockHint {
-	u16 contig;       // largest free run in the block, bits
+	u16 contig; // largest free run in the block, bits
 	u16 contig_start; // its first bit, block relative
-	u16 left_free;    // free bits at the block's start
-	u16 right_free;   // free bits at the block's end
-	u16 first_free;   // first free bit, block relative (== block bits if none)
+	u16 left_free; // free bits at the block's start
+	u16 right_free; // free bits at the block's end
+	u16 first_free; // first free bit, block relative (== block bits if none)
 };
 
 struct AreaStats {
@@ -105,15 +105,15 @@ private:
 	u32 nr_bits_ = 0;
 	u32 block_bits_ = 0;
 	u32 nr_blocks_ = 0;
-	u64* alloc_map_ = nullptr;    // nr_bits_
-	u64* bound_map_ = nullptr;    // nr_bits_ + 1
-	u64* populated_ = nullptr;    // nr_blocks_
-	BlockHint* hints_ = nullptr;  // nr_blocks_, exact (see above)
-	u32 free_bits_ = 0;           // == zero bits of alloc_map_
-	u32 contig_bits_ = 0;         // largest free run in the unit
-	u32 first_free_block_ = 0;    // no free bit before this block
-	u32 nr_populated_ = 0;        // set bits of populated_
-	u32 nr_empty_pop_ = 0;        // populated blocks that are all free
+	u64* alloc_map_ = nullptr; // nr_bits_
+	u64* bound_map_ = nullptr; // nr_bits_ + 1
+	u64* populated_ = nullptr; // nr_blocks_
+	BlockHint* hints_ = nullptr; // nr_blocks_, exact (see above)
+	u32 free_bits_ = 0; // == zero bits of alloc_map_
+	u32 contig_bits_ = 0; // largest free run in the unit
+	u32 first_free_block_ = 0; // no free bit before this block
+	u32 nr_populated_ = 0; // set bits of populated_
+	u32 nr_empty_pop_ = 0; // populated blocks that are all free
 };
 
 } // namespace pcp

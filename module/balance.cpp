@@ -22,7 +22,7 @@
 namespace pcp {
 
 constexpr unsigned long kLazyBalanceMs = 100; // batch trims after frees
-constexpr unsigned long kDecayMs = 1000;      // re-run while demand decays
+constexpr unsigned long kDecayMs = 1000; // re-run while demand decays
 constexpr u32 kDepopBatch = 32;
 
 void Pool::kick_balance(bool now)
@@ -129,9 +129,11 @@ void Pool::balance_populate(u32 want, const MutexCtx& m)
 		{
 			SpinIrqGuard g(lock_);
 			for (int slot = 1; slot < nr_slots_ && !chunk; slot++) {
-				for (Chunk* c = slots_[slot].front(); c && !chunk; c = slots_[slot].next(c)) {
+				for (Chunk* c = slots_[slot].front(); c && !chunk;
+				     c = slots_[slot].next(c)) {
 					for (u32 b = 0; b < c->map.nr_blocks(); b++) {
-						if (!c->map.block_populated(b) && c->map.block_empty(b)) {
+						if (!c->map.block_populated(b) &&
+						    c->map.block_empty(b)) {
 							chunk = c;
 							block = b;
 							break;
@@ -166,11 +168,16 @@ void Pool::balance_depopulate(u32 keep, const MutexCtx& m)
 			u32 surplus = nr_empty_pop_ > keep ? nr_empty_pop_ - keep : 0;
 			surplus = min(surplus, kDepopBatch);
 			for (int slot = nr_slots_ - 1; slot > 0 && n < surplus; slot--) {
-				for (Chunk* c = slots_[slot].front(); c && n < surplus; c = slots_[slot].next(c)) {
+				for (Chunk* c = slots_[slot].front(); c && n < surplus;
+				     c = slots_[slot].next(c)) {
 					for (u32 b = c->map.nr_blocks(); b-- > 0 && n < surplus;) {
-						if (!c->map.block_populated(b) || !c->map.block_empty(b))
+						if (!c->map.block_populated(b) ||
+						    !c->map.block_empty(b))
 							continue;
-						update(c, [&](AreaMap& map) { map.set_populated(b, false); return 0; });
+						update(c, [&](AreaMap& map) {
+							map.set_populated(b, false);
+							return 0;
+						});
 						batch[n++] = {c, b};
 					}
 				}

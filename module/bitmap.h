@@ -60,8 +60,14 @@ inline u32 find_next(const u64* map, u32 end, u32 start, bool value)
 	return end;
 }
 
-inline u32 find_next_set(const u64* map, u32 end, u32 start) { return find_next(map, end, start, true); }
-inline u32 find_next_zero(const u64* map, u32 end, u32 start) { return find_next(map, end, start, false); }
+inline u32 find_next_set(const u64* map, u32 end, u32 start)
+{
+	return find_next(map, end, start, true);
+}
+inline u32 find_next_zero(const u64* map, u32 end, u32 start)
+{
+	return find_next(map, end, start, false);
+}
 
 // Are all bits of [start, start + nr) equal to @value?
 inline bool range_is(const u64* map, u32 start, u32 nr, bool value)

@@ -35,17 +35,17 @@ public:
 	// Address of CPU @cpu's copy of unit offset @off.
 	uptr addr(int cpu, u32 off) const { return base_ + cpu * unit_bytes_ + off; }
 
-	AreaMap map;      // protected by the pool lock
+	AreaMap map; // protected by the pool lock
 	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
-	int slot = -1;     // the slot list this chunk is on
-	u32 id = 0;        // creation number, for debugfs
+	int slot = -1; // the slot list this chunk is on
+	u32 id = 0; // creation number, for debugfs
 	u64 atomic_bytes = 0; // bytes served to atomic callers (stats)
 
 private:
 	friend class Pool;
-	uptr base_ = 0;        // unit 0; the whole range is nr_units * unit
+	uptr base_ = 0; // unit 0; the whole range is nr_units * unit
 	u32 unit_bytes_ = 0;
-	void* vm_ = nullptr;   // what pcpu_vm_reserve returned
+	void* vm_ = nullptr; // what pcpu_vm_reserve returned
 };
 
 } // namespace pcp

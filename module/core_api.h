@@ -18,7 +18,37 @@ extern "C" {
 int pcpupool_core_init(unsigned int unit_bytes);
 void pcpupool_core_exit(void);
 void pcpupool_core_debugfs_init(void);
+/* Defined and exported by port/main.c; set by the core at init. */
 extern const unsigned long *pcpupool_unit_off;
+
+/*
+ * The core's side of the public API (include/pcpupool/pcpupool.h): C types
+ * only.  port/main.c defines each exported pcpupool_*() function as a thin
+ * wrapper followed by its EXPORT_SYMBOL_GPL().
+ */
+struct pcpupool_stats;
+struct pcpupool_mempool;
+struct pcpupool_mempool_stats;
+void *pcpu_api_alloc(unsigned long size, unsigned long align, unsigned int gfp);
+void pcpu_api_free(void *ptr);
+void pcpu_api_get_stats(struct pcpupool_stats *st);
+struct pcpupool_mempool *pcpu_api_mempool_create(const char *name,
+						 unsigned long size,
+						 unsigned long align,
+						 unsigned int min_nr,
+						 unsigned int gfp);
+void *pcpu_api_mempool_alloc(struct pcpupool_mempool *pool, unsigned int gfp);
+void pcpu_api_mempool_free(struct pcpupool_mempool *pool, void *elem);
+int pcpu_api_mempool_resize(struct pcpupool_mempool *pool, unsigned int min_nr);
+void pcpu_api_mempool_destroy(struct pcpupool_mempool *pool);
+void pcpu_api_mempool_get_stats(struct pcpupool_mempool *pool,
+				struct pcpupool_mempool_stats *st);
+const char *pcpu_api_test_check(void);
+void pcpu_api_test_flush_balance(void);
+void pcpu_api_test_hold_mutex(int hold);
+void pcpu_api_test_mempool_flush(struct pcpupool_mempool *pool);
+int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high,
+				 unsigned int cap);
 
 /* Test builds: hooks for pcpupool_kunit.ko. */
 const char *pcpupool_test_check(void);
@@ -28,7 +58,6 @@ int pcpupool_test_set_watermarks(unsigned int low, unsigned int high,
 void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn);
 /* Take (1) or release (0) the allocator mutex, as another holder would. */
 void pcpupool_test_hold_mutex(int hold);
-struct pcpupool_mempool;
 /* Run a mempool's refill work now and wait for it. */
 void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool);
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr);

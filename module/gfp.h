@@ -53,10 +53,7 @@ public:
 	}
 	// The balance/refill workers: sleepable, but they run while IO paths
 	// may depend on them, so they never enter FS/IO reclaim either.
-	static AllocCtx worker()
-	{
-		return AllocCtx(Gfp::noio(), Gfp::kernel());
-	}
+	static AllocCtx worker() { return AllocCtx(Gfp::noio(), Gfp::kernel()); }
 
 	Gfp effective() const { return eff_; }
 	Gfp caller() const { return caller_; }

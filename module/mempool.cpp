@@ -32,8 +32,8 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 {
 	if (!size || size > g_pool.unit_bytes() || !is_pow2(align ? align : 1) ||
 	    align > g_pool.page_bytes() || min_nr > (1u << 20)) {
-		PCPU_WARN_ONCE(true, "mempool_create: bad size %u align %u min_nr %u",
-			       size, align, min_nr);
+		PCPU_WARN_ONCE(true, "mempool_create: bad size %u align %u min_nr %u", size, align,
+			       min_nr);
 		return nullptr;
 	}
 	Mempool* mp = new (gfp) Mempool;
@@ -87,7 +87,8 @@ void Mempool::destroy()
 		pcpupool_mempool_stats st;
 		get_stats(&st);
 		PCPU_WARN_ONCE(st.outstanding,
-			       "mempool %s destroyed with %llu elements still out: they stay allocated; free them with pcpupool_free()",
+			       "mempool %s destroyed with %llu elements still out: they stay "
+			       "allocated; free them with pcpupool_free()",
 			       name_, st.outstanding);
 	}
 	// No user may run concurrently with destroy: magazines are read
@@ -129,10 +130,7 @@ u32 Mempool::present_locked() const
 	return n;
 }
 
-void Mempool::kick_refill()
-{
-	pcpu_work_queue(work_);
-}
+void Mempool::kick_refill() { pcpu_work_queue(work_); }
 
 // The reserve: this CPU's magazine, then the depot.  Never sleeps.
 void* Mempool::take_reserve(bool* kick)
@@ -167,8 +165,9 @@ void* Mempool::alloc(Gfp gfp)
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
 	const bool may_wait = ctx.effective().unconstrained();
 	// 1. The allocator first, without sleeping.
-	Gfp quick = ctx.effective().without(pcpu_gfp.direct_reclaim | pcpu_gfp.nofail)
-			.with(pcpu_gfp.nowarn);
+	Gfp quick = ctx.effective()
+			    .without(pcpu_gfp.direct_reclaim | pcpu_gfp.nofail)
+			    .with(pcpu_gfp.nowarn);
 	void* p = g_pool.alloc(size_, align_, quick);
 	if (p) {
 		IrqGuard irq;
@@ -271,7 +270,8 @@ void Mempool::refill()
 		u32 used = 0, reserved;
 		{
 			SpinIrqGuard g(depot_lock_);
-			while (used < n && present_locked() < min_nr_ && depot_count_ < depot_cap_) {
+			while (used < n && present_locked() < min_nr_ &&
+			       depot_count_ < depot_cap_) {
 				depot_[depot_count_++] = batch[used++];
 				refills_++;
 			}

@@ -41,16 +41,20 @@ class Mempool {
 public:
 	static constexpr u32 kMagSize = 16;
 
-	[[nodiscard]] static Mempool* create(const char* name, u32 size, u32 align,
-					     u32 min_nr, Gfp gfp);
+	[[nodiscard]] static Mempool* create(const char* name, u32 size, u32 align, u32 min_nr,
+					     Gfp gfp);
 	void destroy();
 	void* alloc(Gfp gfp);
 	void free(void* elem);
 	int resize(u32 min_nr);
 	void cpu_dead(int cpu);
 	void drain_local(); // IPI: this CPU's magazine to depot/allocator
-	void refill();      // the refill work
-	void flush_refill() { pcpu_work_queue(work_); pcpu_work_flush(work_); }
+	void refill(); // the refill work
+	void flush_refill()
+	{
+		pcpu_work_queue(work_);
+		pcpu_work_flush(work_);
+	}
 	void get_stats(pcpupool_mempool_stats* st);
 	void show(void* seq);
 
@@ -62,7 +66,7 @@ private:
 	PCPU_NO_COPY_NO_MOVE(Mempool);
 
 	struct Mag {
-		u32 count;  // elems[0..count) are ready
+		u32 count; // elems[0..count) are ready
 		u32 loaned; // reserve elements handed out by this magazine
 		void* elems[kMagSize];
 	};
@@ -82,11 +86,11 @@ private:
 	char name_[32] = {};
 	u32 size_ = 0;
 	u32 align_ = 0;
-	u32 min_nr_ = 0;          // changed by resize() under depot_lock_
-	void* mags_ = nullptr;    // percpu Mag (pcpupool memory)
-	void* stats_ = nullptr;   // percpu CpuStats
-	SpinLock depot_lock_;     // depot_, depot_count_, depot_cap_, counters below
-	void** depot_ = nullptr;  // depot_[0..depot_count_) are ready elements
+	u32 min_nr_ = 0; // changed by resize() under depot_lock_
+	void* mags_ = nullptr; // percpu Mag (pcpupool memory)
+	void* stats_ = nullptr; // percpu CpuStats
+	SpinLock depot_lock_; // depot_, depot_count_, depot_cap_, counters below
+	void** depot_ = nullptr; // depot_[0..depot_count_) are ready elements
 	u32 depot_count_ = 0;
 	u32 depot_cap_ = 0;
 	u64 refills_ = 0;

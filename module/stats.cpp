@@ -50,20 +50,20 @@ void Pool::show_stats(void* seq)
 	P(unit_size);
 	P(nr_units);
 #undef P
-	pcpu_seq_printf(seq, "Balance:\n%-20s: %u\n%-20s: %u\n%-20s: %u\n%-20s: %llu\n%-20s: %llu\n",
-			"low_watermark", wm.low, "high_watermark", wm.high,
-			"target_cap", wm.cap, "target_low", st.target_low,
-			"target_high", st.target_high);
+	pcpu_seq_printf(seq,
+			"Balance:\n%-20s: %u\n%-20s: %u\n%-20s: %u\n%-20s: %llu\n%-20s: %llu\n",
+			"low_watermark", wm.low, "high_watermark", wm.high, "target_cap", wm.cap,
+			"target_low", st.target_low, "target_high", st.target_high);
 	pcpu_seq_printf(seq, "Chunks:\n");
 	SpinIrqGuard g(lock_);
 	for (u32 i = 0; i < nr_chunks_; i++) {
 		const Chunk* c = index_[i];
 		AreaStats as = c->map.stats();
 		pcpu_seq_printf(seq,
-				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated %-3u\n",
-				c->id, as.nr_allocs, as.free_bytes, as.contig_bytes,
-				as.sum_frag, as.max_frag, c->map.nr_empty_populated(),
-				c->map.nr_populated());
+				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u "
+				"sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated %-3u\n",
+				c->id, as.nr_allocs, as.free_bytes, as.contig_bytes, as.sum_frag,
+				as.max_frag, c->map.nr_empty_populated(), c->map.nr_populated());
 	}
 }
 

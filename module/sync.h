@@ -41,10 +41,7 @@ private:
 // spin_lock_irqsave: usable from any context, hardirq included.
 class SpinIrqGuard {
 public:
-	explicit SpinIrqGuard(SpinLock& l) : lock_(&l)
-	{
-		flags_ = pcpu_spin_lock_irqsave(l.raw());
-	}
+	explicit SpinIrqGuard(SpinLock& l) : lock_(&l) { flags_ = pcpu_spin_lock_irqsave(l.raw()); }
 	~SpinIrqGuard()
 	{
 		if (lock_)

@@ -19,30 +19,54 @@ using i64 = __INT64_TYPE__;
 using usize = __SIZE_TYPE__;
 using uptr = __UINTPTR_TYPE__;
 
-static_assert(sizeof(uptr) == sizeof(pcpu_uptr), "port and core agree on uptr");
+static_assert(sizeof(uptr) == sizeof(unsigned long), "the port passes addresses as unsigned long");
 
 template <typename T>
-constexpr T min(T a, T b) { return a < b ? a : b; }
+constexpr T min(T a, T b)
+{
+	return a < b ? a : b;
+}
 template <typename T>
-constexpr T max(T a, T b) { return a > b ? a : b; }
+constexpr T max(T a, T b)
+{
+	return a > b ? a : b;
+}
 template <typename T>
-constexpr T align_up(T v, T a) { return (v + a - 1) & ~(a - 1); }
+constexpr T align_up(T v, T a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
 template <typename T>
-constexpr T align_down(T v, T a) { return v & ~(a - 1); }
+constexpr T align_down(T v, T a)
+{
+	return v & ~(a - 1);
+}
 template <typename T>
-constexpr bool is_pow2(T v) { return v && !(v & (v - 1)); }
+constexpr bool is_pow2(T v)
+{
+	return v && !(v & (v - 1));
+}
 template <typename T>
-constexpr T div_round_up(T a, T b) { return (a + b - 1) / b; }
+constexpr T div_round_up(T a, T b)
+{
+	return (a + b - 1) / b;
+}
 
 // Index of the highest set bit, 1-based (fls(0) == 0), like the kernel's.
 constexpr int fls64(u64 v) { return v ? 64 - __builtin_clzll(v) : 0; }
 
 template <typename T>
-struct remove_reference { using type = T; };
+struct remove_reference {
+	using type = T;
+};
 template <typename T>
-struct remove_reference<T&> { using type = T; };
+struct remove_reference<T&> {
+	using type = T;
+};
 template <typename T>
-struct remove_reference<T&&> { using type = T; };
+struct remove_reference<T&&> {
+	using type = T;
+};
 template <typename T>
 constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 {
@@ -50,31 +74,31 @@ constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 }
 
 // Disable copy and move of a class whose identity matters (locks, chunks).
-#define PCPU_NO_COPY_NO_MOVE(T)                                                \
-	T(const T&) = delete;                                                  \
-	T& operator=(const T&) = delete;                                       \
-	T(T&&) = delete;                                                       \
+#define PCPU_NO_COPY_NO_MOVE(T)          \
+	T(const T&) = delete;            \
+	T& operator=(const T&) = delete; \
+	T(T&&) = delete;                 \
 	T& operator=(T&&) = delete
 
 #define PCPU_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PCPU_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 // Unreachable/invariant failure: BUG() in the kernel.
-#define PCPU_BUG_ON(cond)                                                      \
-	do {                                                                   \
-		if (PCPU_UNLIKELY(cond))                                       \
-			pcpu_bug(__FILE__ ": " #cond);                         \
+#define PCPU_BUG_ON(cond)                              \
+	do {                                           \
+		if (PCPU_UNLIKELY(cond))               \
+			pcpu_bug(__FILE__ ": " #cond); \
 	} while (0)
 
 // WARN once per call site, with a message.
-#define PCPU_WARN_ONCE(cond, ...)                                              \
-	({                                                                     \
-		bool __c = !!(cond);                                           \
-		if (PCPU_UNLIKELY(__c)) {                                      \
-			static int __once;                                     \
-			pcpu_warn_once(&__once, __VA_ARGS__);                  \
-		}                                                              \
-		__c;                                                           \
+#define PCPU_WARN_ONCE(cond, ...)                             \
+	({                                                    \
+		bool __c = !!(cond);                          \
+		if (PCPU_UNLIKELY(__c)) {                     \
+			static int __once;                    \
+			pcpu_warn_once(&__once, __VA_ARGS__); \
+		}                                             \
+		__c;                                          \
 	})
 
 } // namespace pcp

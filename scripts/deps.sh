@@ -12,6 +12,7 @@ stock_pkgs() {
 		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12-amd64\)-unsigned .*/\1/p' | sort -V | tail -1)
 	[ -n "$v" ] && echo "linux-image-$v-unsigned linux-headers-$v"
 }
+[ "${PCPUPOOL_DKMS:-0}" = 1 ] && pkgs+=(dkms)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -133,7 +133,6 @@ void pcpu_debugfs_remove(void *dir)
 		pcpu_debugfs_top = NULL;
 }
 
-void pcpu_debugfs_exit(void);
 void pcpu_debugfs_exit(void)
 {
 	debugfs_remove(pcpu_debugfs_top);

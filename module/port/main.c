@@ -3,8 +3,9 @@
  * main.c - port: module init/exit, module parameters, the exported API and,
  * in test builds (kernels with KUnit), the test hooks.
  *
- * The exported C API (include/pcpupool/pcpupool.h) is implemented by the C++
- * core (module/api.cpp) with the same ABI; this file only exports it.
+ * The exported C API (include/pcpupool/pcpupool.h) is a set of thin C
+ * wrappers over the core's pcpu_api_*() (module/api.cpp), each followed by
+ * its EXPORT_SYMBOL_GPL(), as Rust-for-Linux's helpers wrap C for Rust.
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
@@ -18,18 +19,70 @@ module_param(unit_size, uint, 0444);
 MODULE_PARM_DESC(unit_size,
 		 "bytes per CPU per chunk: a multiple of PAGE_SIZE, 32 KiB..16 MiB (default 64 KiB)");
 
-EXPORT_SYMBOL_GPL(pcpupool_alloc);
-EXPORT_SYMBOL_GPL(pcpupool_free);
-EXPORT_SYMBOL_GPL(pcpupool_get_stats);
+const unsigned long *pcpupool_unit_off;
 EXPORT_SYMBOL_GPL(pcpupool_unit_off);
+
+/* The public API: thin wrappers over the core (module/api.cpp). */
+void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp)
+{
+	return (void __percpu __force *)pcpu_api_alloc(size, align,
+						      (__force unsigned int)gfp);
+}
+EXPORT_SYMBOL_GPL(pcpupool_alloc);
+
+void pcpupool_free(void __percpu *ptr)
+{
+	pcpu_api_free((void __force *)ptr);
+}
+EXPORT_SYMBOL_GPL(pcpupool_free);
+
+void pcpupool_get_stats(struct pcpupool_stats *st)
+{
+	pcpu_api_get_stats(st);
+}
+EXPORT_SYMBOL_GPL(pcpupool_get_stats);
+
+struct pcpupool_mempool *pcpupool_mempool_create(const char *name, size_t size,
+						 size_t align, unsigned int min_nr,
+						 gfp_t gfp)
+{
+	return pcpu_api_mempool_create(name, size, align, min_nr,
+				       (__force unsigned int)gfp);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_create);
+
+void __percpu *pcpupool_mempool_alloc(struct pcpupool_mempool *pool, gfp_t gfp)
+{
+	return (void __percpu __force *)pcpu_api_mempool_alloc(pool,
+							      (__force unsigned int)gfp);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_alloc);
+
+void pcpupool_mempool_free(struct pcpupool_mempool *pool, void __percpu *elem)
+{
+	pcpu_api_mempool_free(pool, (void __force *)elem);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_free);
+
+int pcpupool_mempool_resize(struct pcpupool_mempool *pool, unsigned int min_nr)
+{
+	return pcpu_api_mempool_resize(pool, min_nr);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_resize);
+
+void pcpupool_mempool_destroy(struct pcpupool_mempool *pool)
+{
+	pcpu_api_mempool_destroy(pool);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_destroy);
+
+void pcpupool_mempool_get_stats(struct pcpupool_mempool *pool,
+				struct pcpupool_mempool_stats *st)
+{
+	pcpu_api_mempool_get_stats(pool, st);
+}
 EXPORT_SYMBOL_GPL(pcpupool_mempool_get_stats);
 
-void pcpu_debugfs_exit(void);
 
 #ifdef PCPUPOOL_TEST
 static bool test_unsafe_gfp;
@@ -91,10 +144,35 @@ int pcpu_fault_should_fail(enum pcpu_alloc_site site)
 	return atomic_add_unless(&pcpu_fail_next[site], -1, 0);
 }
 
+const char *pcpupool_test_check(void)
+{
+	return pcpu_api_test_check();
+}
 EXPORT_SYMBOL_GPL(pcpupool_test_check);
+
+void pcpupool_test_flush_balance(void)
+{
+	pcpu_api_test_flush_balance();
+}
 EXPORT_SYMBOL_GPL(pcpupool_test_flush_balance);
+
+int pcpupool_test_set_watermarks(unsigned int low, unsigned int high,
+				 unsigned int cap)
+{
+	return pcpu_api_test_set_watermarks(low, high, cap);
+}
 EXPORT_SYMBOL_GPL(pcpupool_test_set_watermarks);
+
+void pcpupool_test_hold_mutex(int hold)
+{
+	pcpu_api_test_hold_mutex(hold);
+}
 EXPORT_SYMBOL_GPL(pcpupool_test_hold_mutex);
+
+void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool)
+{
+	pcpu_api_test_mempool_flush(pool);
+}
 EXPORT_SYMBOL_GPL(pcpupool_test_mempool_flush);
 #else
 int pcpu_test_unsafe_gfp(void)

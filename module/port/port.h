@@ -29,7 +29,13 @@ extern "C" {
 #define PCPU_PORT_NOEXCEPT
 #endif
 
-typedef unsigned long pcpu_uptr;
+/* printf-format checking for both languages (kernel __printf in C). */
+#ifdef __cplusplus
+#include "port_cxx.h"
+#else
+#define PCPU_PRINTF(fmt, args) __printf(fmt, args)
+#define PCPU_NORETURN __noreturn
+#endif
 
 /* ---- GFP bits of the running kernel (values differ between configs) ---- */
 struct pcpu_gfp_bits {
@@ -141,14 +147,11 @@ unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
 unsigned long long pcpu_ktime_ns(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- diagnostics ---- */
-void pcpu_log(int level, const char *fmt, ...) PCPU_PORT_NOEXCEPT
-	__attribute__((format(printf, 2, 3)));
+PCPU_PRINTF(2, 3) void pcpu_log(int level, const char *fmt, ...) PCPU_PORT_NOEXCEPT;
 /* WARN_ONCE per call site identity @once (a static flag owned by the caller). */
-void pcpu_warn_once(int *once, const char *fmt, ...) PCPU_PORT_NOEXCEPT
-	__attribute__((format(printf, 2, 3)));
-void pcpu_warn(const char *fmt, ...) PCPU_PORT_NOEXCEPT
-	__attribute__((format(printf, 1, 2)));
-void pcpu_bug(const char *what) PCPU_PORT_NOEXCEPT __attribute__((noreturn));
+PCPU_PRINTF(2, 3) void pcpu_warn_once(int *once, const char *fmt, ...) PCPU_PORT_NOEXCEPT;
+PCPU_PRINTF(1, 2) void pcpu_warn(const char *fmt, ...) PCPU_PORT_NOEXCEPT;
+PCPU_NORETURN void pcpu_bug(const char *what) PCPU_PORT_NOEXCEPT;
 #define PCPU_LOG_ERR 3
 #define PCPU_LOG_WARN 4
 #define PCPU_LOG_INFO 6
@@ -163,7 +166,7 @@ void pcpu_bug(const char *what) PCPU_PORT_NOEXCEPT __attribute__((noreturn));
 void *pcpu_vm_reserve(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void pcpu_vm_release(void *base) PCPU_PORT_NOEXCEPT;
 /* Point the PTE at @addr to @page, PAGE_KERNEL.  Not-present -> present. */
-int pcpu_vm_map_page(pcpu_uptr addr, void *page) PCPU_PORT_NOEXCEPT;
+int pcpu_vm_map_page(unsigned long addr, void *page) PCPU_PORT_NOEXCEPT;
 /* A list of pages (the kernel's list_head, linked through page->lru). */
 struct pcpu_page_list {
 	void *next, *prev;
@@ -172,11 +175,12 @@ void pcpu_page_list_init(struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
 /* Frees every page on @l; returns how many. */
 unsigned long pcpu_page_list_free(struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
 /* Restore the placeholder PTE at @addr and put the page that was mapped
- * there on @l.  The caller must pcpu_vm_flush_tlb_all() before freeing @l. */
-int pcpu_vm_unmap_page(pcpu_uptr addr, struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
+ * there on @l.  The caller must pcpu_vm_flush_tlb_all() before freeing @l.
+ */
+int pcpu_vm_unmap_page(unsigned long addr, struct pcpu_page_list *l) PCPU_PORT_NOEXCEPT;
 /* NUMA node of the page mapped at @addr, or -1 if unpopulated. */
-int pcpu_vm_page_node(pcpu_uptr addr) PCPU_PORT_NOEXCEPT;
-int pcpu_vm_is_mapped(pcpu_uptr addr) PCPU_PORT_NOEXCEPT;
+int pcpu_vm_page_node(unsigned long addr) PCPU_PORT_NOEXCEPT;
+int pcpu_vm_is_mapped(unsigned long addr) PCPU_PORT_NOEXCEPT;
 /* IPI every CPU to flush its TLB (kernel mappings included). */
 void pcpu_vm_flush_tlb_all(void) PCPU_PORT_NOEXCEPT;
 int pcpu_vm_init(void) PCPU_PORT_NOEXCEPT;
@@ -195,7 +199,8 @@ int pcpu_work_init(void) PCPU_PORT_NOEXCEPT;
 void pcpu_work_exit(void) PCPU_PORT_NOEXCEPT;
 
 /* CPU hotplug (work.c): @dead runs in process context on a control CPU
- * after @cpu went offline (CPUHP_BP_PREPARE_DYN teardown). */
+ * after @cpu went offline (CPUHP_BP_PREPARE_DYN teardown).
+ */
 typedef int (*pcpu_cpu_dead_fn)(unsigned int cpu);
 int pcpu_cpuhp_init(pcpu_cpu_dead_fn dead) PCPU_PORT_NOEXCEPT;
 void pcpu_cpuhp_exit(void) PCPU_PORT_NOEXCEPT;
@@ -222,11 +227,11 @@ void pcpu_trace_mempool_reserve(const char *pool, void *elem,
 				int from_depot) PCPU_PORT_NOEXCEPT;
 
 /* ---- debugfs and seq_file (debugfs.c) ---- */
-void pcpu_seq_printf(void *seq, const char *fmt, ...) PCPU_PORT_NOEXCEPT
-	__attribute__((format(printf, 2, 3)));
+PCPU_PRINTF(2, 3) void pcpu_seq_printf(void *seq, const char *fmt, ...) PCPU_PORT_NOEXCEPT;
 typedef void (*pcpu_show_fn)(void *seq, void *arg);
 /* Reads a u64 tunable; writes parse a decimal u64 and call @set, which
- * validates (-EINVAL) before changing anything. */
+ * validates (-EINVAL) before changing anything.
+ */
 typedef unsigned long long (*pcpu_get_fn)(void *arg);
 typedef int (*pcpu_set_fn)(void *arg, unsigned long long val);
 /*
@@ -243,11 +248,14 @@ struct pcpu_debugfs_file {
 	void *arg;
 };
 /* NULL parent = /sys/kernel/debug/pcpupool/.  Failures return NULL and
- * are never fatal to the allocator. */
+ * are never fatal to the allocator.
+ */
 void *pcpu_debugfs_dir(const char *name, void *parent) PCPU_PORT_NOEXCEPT;
 void pcpu_debugfs_create(void *parent, struct pcpu_debugfs_file *f) PCPU_PORT_NOEXCEPT;
 /* Removes @dir and everything below it. */
 void pcpu_debugfs_remove(void *dir) PCPU_PORT_NOEXCEPT;
+/* Module exit: removes /sys/kernel/debug/pcpupool/ and all below. */
+void pcpu_debugfs_exit(void) PCPU_PORT_NOEXCEPT;
 void *pcpu_debugfs_root(void) PCPU_PORT_NOEXCEPT;
 
 #ifdef __cplusplus

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// port_cxx.h - the C++ spelling of the attributes port.h puts on its
+// declarations (C uses the kernel's __printf/__noreturn).  Included by
+// port.h under __cplusplus only.
+#pragma once
+
+#define PCPU_PRINTF(fmt, args) [[gnu::format(printf, fmt, args)]]
+#define PCPU_NORETURN [[noreturn]]

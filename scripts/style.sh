@@ -1,0 +1,36 @@
+#!/bin/bash
+# style.sh - `make style` (and a group of `make check`): the C++ core must
+# match .clang-format exactly, and the C files (the port, the public
+# headers, the KUnit and driver C) must pass the kernel's own
+# scripts/checkpatch.pl --no-tree -f with no error and no warning.  The
+# kernel tree comes from the cached debug kernel (scripts/build-kernel.sh).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+command -v clang-format > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang-format > /dev/null
+kdir=$("$here/build-kernel.sh" "$here/debug.config" | tail -1)
+fail=0
+mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'module/port/*_cxx.h' |
+	grep -v -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^kunit/host/')
+mapfile -t c < <(git ls-files 'module/port/*.c' 'module/port/port.h' 'module/port/pcpupool_trace.h' \
+	'module/core_api.h' 'include/*.h' 'kunit/*.c' 'kunit/kt.h' 'blk/*.c' 'blk/*.h')
+if clang-format --dry-run --Werror "${cxx[@]}" 2> build-style.log; then
+	echo "style: clang-format: ${#cxx[@]} C++ files clean"
+else
+	head -40 build-style.log
+	echo "style: clang-format: FAIL"
+	fail=1
+fi
+rm -f build-style.log
+out=$("$kdir/scripts/checkpatch.pl" --no-tree -f --terse --show-types \
+	"${c[@]}" 2>&1 | grep -v '^total:')
+if [ -z "$out" ]; then
+	echo "style: checkpatch: ${#c[@]} C files clean"
+else
+	echo "$out" | head -40
+	echo "style: checkpatch: FAIL"
+	fail=1
+fi
+[ $fail = 0 ] && echo "style: PASS" || echo "style: FAIL"
+exit $fail
