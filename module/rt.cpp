@@ -20,4 +20,8 @@ void operator delete[](void* p, __SIZE_TYPE__) noexcept { pcpu_kfree(p); }
 void operator delete(void* p, pcp::Gfp) noexcept { pcpu_kfree(p); }
 void operator delete[](void* p, pcp::Gfp) noexcept { pcpu_kfree(p); }
 
-extern "C" void __cxa_pure_virtual() { pcpu_bug("pure virtual call"); }
+extern "C" void __cxa_pure_virtual()
+{
+	pcpu_bug("pure virtual call");
+	__builtin_trap();
+}

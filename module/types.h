@@ -86,8 +86,10 @@ constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 // Unreachable/invariant failure: BUG() in the kernel.
 #define PCPU_BUG_ON(cond)                              \
 	do {                                           \
-		if (PCPU_UNLIKELY(cond))               \
+		if (PCPU_UNLIKELY(cond)) {             \
 			pcpu_bug(__FILE__ ": " #cond); \
+			__builtin_trap();              \
+		}                                      \
 	} while (0)
 
 // WARN once per call site, with a message.

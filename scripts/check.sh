@@ -19,6 +19,9 @@
 #                 must be judged failed (counted as passed when it is)
 #   stock         pcpupool.ko built against Debian's stock 6.12 headers,
 #                 loaded on that kernel, debugfs read, unloaded
+#   stock-6.1     the same on Debian's 6.1 LTS kernel (the second line)
+#   style         clang-format (C++) and checkpatch.pl (C), no guest
+#   dkms          dkms build against the stock 6.12 headers, no guest
 #
 # KUnit cases count one each (from kunit.py parse), as do the debugfs
 # checks; every other group counts as one test.  Logs: build/<group>.log.
@@ -82,7 +85,7 @@ group() {
 }
 
 "$here/deps.sh" || exit 1
-PCPUPOOL_STOCK=1 "$here/deps.sh" || exit 1
+PCPUPOOL_STOCK=1 PCPUPOOL_STOCK61=1 PCPUPOOL_DKMS=1 "$here/deps.sh" || exit 1
 "$here/build-kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
@@ -99,6 +102,22 @@ for neg in fail warn leak; do
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
 done
 group stock smoke one
+group stock-6.1 smoke one PCPUPOOL_SERIES=6.1
+
+# Host-side checks (no guest).
+hostcheck() { # NAME COMMAND...: one test, passed when COMMAND succeeds
+	local name=$1 out=$BUILD/check-$1.out
+	shift
+	echo "=== $name"
+	if "$@" > "$out" 2>&1; then
+		passed=$((passed + 1)); summary+=("$name: PASS")
+	else
+		failed=$((failed + 1)); summary+=("$name: FAIL (see $out)")
+	fi
+	tail -5 "$out"
+}
+hostcheck style "$here/style.sh"
+hostcheck dkms "$here/dkms-check.sh"
 
 echo
 printf '%s\n' "${summary[@]}"

@@ -13,12 +13,22 @@ stock_pkgs() {
 	[ -n "$v" ] && echo "linux-image-$v-unsigned linux-headers-$v"
 }
 [ "${PCPUPOOL_DKMS:-0}" = 1 ] && pkgs+=(dkms)
+# Debian's 6.1 LTS kernel (the second supported line), newest in the archive.
+stock61_pkgs() {
+	local v
+	v=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' 2>/dev/null |
+		sed -n 's/^linux-image-\(6\.1\.0-[0-9]*-amd64\)-unsigned .*/\1/p' | sort -V | tail -1)
+	[ -n "$v" ] && echo "linux-image-$v-unsigned linux-headers-$v"
+}
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ "${PCPUPOOL_STOCK:-0}" = 1 ] && ! ls -d /lib/modules/6.12.*+deb12-amd64/build >/dev/null 2>&1; then
 	missing+=(STOCK)
+fi
+if [ "${PCPUPOOL_STOCK61:-0}" = 1 ] && ! ls -d /lib/modules/6.1.0-*-amd64/build >/dev/null 2>&1; then
+	missing+=(STOCK61)
 fi
 [ ${#missing[@]} = 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
@@ -28,7 +38,11 @@ if [ ! -f /var/lib/apt/lists/.pcpupool-updated ] || [ -z "$(ls /var/lib/apt/list
 fi
 inst=()
 for p in "${missing[@]}"; do
-	if [ "$p" = STOCK ]; then inst+=($(stock_pkgs)); else inst+=("$p"); fi
+	case "$p" in
+	STOCK) inst+=($(stock_pkgs)) ;;
+	STOCK61) inst+=($(stock61_pkgs)) ;;
+	*) inst+=("$p") ;;
+	esac
 done
 echo "installing: ${inst[*]}" >&2
 apt-get install -y -q --no-install-recommends "${inst[@]}" >&2

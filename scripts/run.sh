@@ -67,13 +67,19 @@ built_modules() {
 }
 
 if [ "$mode" = smoke ]; then
-	PCPUPOOL_STOCK=1 "$here/deps.sh"
-	hdr=$(ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | sort -V | tail -1)
-	[ -n "$hdr" ] || { say "no Debian 6.12 kernel headers in /lib/modules"; exit 1; }
+	# PCPUPOOL_SERIES=6.1: Debian's 6.1 LTS kernel instead of 6.12.
+	if [ "${PCPUPOOL_SERIES:-6.12}" = 6.1 ]; then
+		PCPUPOOL_STOCK61=1 "$here/deps.sh"
+		hdr=$(ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -1)
+	else
+		PCPUPOOL_STOCK=1 "$here/deps.sh"
+		hdr=$(ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | sort -V | tail -1)
+	fi
+	[ -n "$hdr" ] || { say "no Debian ${PCPUPOOL_SERIES:-6.12} kernel headers in /lib/modules"; exit 1; }
 	kver=$(basename "$(dirname "$hdr")")
 	kernel=/boot/vmlinuz-$kver
 	[ -r "$kernel" ] || { say "no $kernel"; exit 1; }
-	src=$BUILD/stock-src
+	src=$BUILD/stock-src-${PCPUPOOL_SERIES:-6.12}
 	excl=(--exclude=/.git --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd'
 	      --exclude='*.mod' --exclude='*.mod.c' --exclude=modules.order
 	      --exclude=Module.symvers)

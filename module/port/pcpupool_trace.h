@@ -17,6 +17,7 @@
 
 #include <linux/tracepoint.h>
 #include <trace/events/mmflags.h>
+#include "compat.h"
 
 int pcpu_trace_reg_alloc(void);
 void pcpu_trace_unreg_alloc(void);
@@ -139,7 +140,7 @@ TRACE_EVENT_FN(pcpupool_mempool_refill,
 		__field(unsigned int, reserved)
 	),
 	TP_fast_assign(
-		__assign_str(pool);
+		pcpu_assign_str(pool, pool);
 		__entry->added = added;
 		__entry->reserved = reserved;
 	),
@@ -156,7 +157,7 @@ TRACE_EVENT_FN(pcpupool_mempool_reserve,
 		__field(bool, from_depot)
 	),
 	TP_fast_assign(
-		__assign_str(pool);
+		pcpu_assign_str(pool, pool);
 		__entry->elem = elem;
 		__entry->from_depot = from_depot;
 	),

@@ -6,4 +6,7 @@
 #pragma once
 
 #define PCPU_PRINTF(fmt, args) [[gnu::format(printf, fmt, args)]]
-#define PCPU_NORETURN [[noreturn]]
+// pcpu_bug() does not return, but C++ callers follow it with
+// __builtin_trap() instead of relying on the attribute: older objtool
+// (6.1) does not know the function and would see a fall-through.
+#define PCPU_NORETURN
