@@ -97,6 +97,8 @@ int pcpu_vm_map_page(unsigned long addr, void *pagep)
 	struct page *page = pagep;
 	pte_t *pte = pcpu_vm_pte(addr);
 
+	if (pcpu_fault_should_fail(PCPU_SITE_MAP))
+		return -ENOMEM;
 	if (!pte)
 		return -EFAULT;
 	if (WARN_ON_ONCE(pte_page(*pte) != pcpu_placeholder))
