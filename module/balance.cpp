@@ -106,6 +106,12 @@ void Pool::balance_free_chunks(const MutexCtx& m)
 				if (!victim || c->map.nr_populated() < victim->map.nr_populated())
 					victim = c;
 			}
+			// Its empty pages count towards the target: destroying them
+			// below target_high would make balance_populate() create
+			// and populate a chunk again, on every run.
+			if (victim->map.nr_populated() &&
+			    nr_empty_pop_ - victim->map.nr_populated() < target_high_)
+				return;
 			List<Chunk, &Chunk::slot_node>::remove(victim);
 			victim->slot = -1;
 			u32 i = 0;

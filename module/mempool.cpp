@@ -19,6 +19,17 @@ void drain_ipi(void* arg) { static_cast<Mempool*>(arg)->drain_local(); }
 void show_fn(void* seq, void* arg) { static_cast<Mempool*>(arg)->show(seq); }
 } // namespace
 
+// A magazine's count is written by its own CPU (IRQs off) and read by
+// present_locked() and get_stats() on other CPUs: WRITE_ONCE/READ_ONCE.
+template <typename M>
+static void set_count(M* m, u32 v)
+{
+	__atomic_store_n(&m->count, v, __ATOMIC_RELAXED);
+}
+// Per-CPU counters: one writer (their CPU, IRQs off), read by get_stats().
+static void inc(u64& c) { __atomic_store_n(&c, c + 1, __ATOMIC_RELAXED); }
+static u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+
 template <typename T>
 static T* cpu_ptr(void* pcpu, int cpu)
 {
@@ -39,6 +50,11 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	Mempool* mp = new (gfp) Mempool;
 	if (!mp)
 		return nullptr;
+	// First: destroy() takes this lock whatever else failed below.
+	if (!mp->depot_lock_.init(PCPU_LOCK_MEMPOOL)) {
+		delete mp;
+		return nullptr;
+	}
 	u32 i = 0;
 	for (; name && name[i] && i + 1 < sizeof(mp->name_); i++)
 		mp->name_[i] = name[i];
@@ -51,8 +67,7 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->mags_ = g_pool.alloc(sizeof(Mag), 8, gfp);
 	mp->stats_ = g_pool.alloc(sizeof(CpuStats), 8, gfp);
 	mp->work_ = pcpu_work_new(refill_work_fn, mp);
-	if (!mp->depot_ || !mp->mags_ || !mp->stats_ || !mp->work_ ||
-	    !mp->depot_lock_.init(PCPU_LOCK_MEMPOOL)) {
+	if (!mp->depot_ || !mp->mags_ || !mp->stats_ || !mp->work_) {
 		mp->destroy();
 		return nullptr;
 	}
@@ -83,7 +98,7 @@ void Mempool::destroy()
 	pcpu_debugfs_remove(dir_);
 	pcpu_work_delete(work_);
 	work_ = nullptr;
-	if (stats_) {
+	if (stats_ && mags_) { // get_stats() reads both
 		pcpupool_mempool_stats st;
 		get_stats(&st);
 		PCPU_WARN_ONCE(st.outstanding,
@@ -140,8 +155,9 @@ void* Mempool::take_reserve(bool* kick)
 		Mag* m = mag(irq.cpu());
 		if (m->count) {
 			m->loaned++;
-			cstats(irq.cpu())->magazine++;
-			return m->elems[--m->count];
+			inc(cstats(irq.cpu())->magazine);
+			set_count(m, m->count - 1);
+			return m->elems[m->count];
 		}
 	}
 	SpinIrqGuard g(depot_lock_);
@@ -151,12 +167,17 @@ void* Mempool::take_reserve(bool* kick)
 		return nullptr;
 	int cpu = pcpu_this_cpu(); // IRQs are off under the depot lock
 	Mag* m = mag(cpu);
-	// Half a magazine moves over, so that the next misses are local.
-	u32 n = min(depot_count_ - 1, kMagSize / 2 - m->count);
-	for (u32 i = 0; i < n; i++)
-		m->elems[m->count++] = depot_[--depot_count_];
+	// Half a magazine moves over, so that the next misses are local.  This
+	// need not be the magazine found empty above (the task migrated), or an
+	// interrupt refilled it meanwhile: move only what fits.
+	u32 room = m->count < kMagSize / 2 ? kMagSize / 2 - m->count : 0;
+	u32 n = min(depot_count_ - 1, room);
+	for (u32 i = 0; i < n; i++) {
+		m->elems[m->count] = depot_[--depot_count_];
+		set_count(m, m->count + 1);
+	}
 	m->loaned++;
-	cstats(cpu)->depot++;
+	inc(cstats(cpu)->depot);
 	return depot_[--depot_count_];
 }
 
@@ -171,7 +192,7 @@ void* Mempool::alloc(Gfp gfp)
 	void* p = g_pool.alloc(size_, align_, quick);
 	if (p) {
 		IrqGuard irq;
-		cstats(irq.cpu())->allocator++;
+		inc(cstats(irq.cpu())->allocator);
 		return p;
 	}
 	// 2. The reserve.
@@ -189,16 +210,16 @@ void* Mempool::alloc(Gfp gfp)
 	if (!may_wait) {
 		kick_refill();
 		IrqGuard irq;
-		cstats(irq.cpu())->failures++;
+		inc(cstats(irq.cpu())->failures);
 		return nullptr;
 	}
 	// 4. An unconstrained caller may sleep in its own allocation.
 	p = g_pool.alloc(size_, align_, gfp);
 	IrqGuard irq;
 	if (p)
-		cstats(irq.cpu())->direct++;
+		inc(cstats(irq.cpu())->direct);
 	else
-		cstats(irq.cpu())->failures++;
+		inc(cstats(irq.cpu())->failures);
 	return p;
 }
 
@@ -214,9 +235,9 @@ void Mempool::free_to_depot_or_allocator(void* elem, bool user)
 			depot_[depot_count_++] = elem;
 		CpuStats* s = cstats(pcpu_this_cpu());
 		if (user && keep)
-			s->frees_depot++;
+			inc(s->frees_depot);
 		else if (user)
-			s->frees_allocator++;
+			inc(s->frees_allocator);
 	}
 	if (!keep)
 		g_pool.free(elem);
@@ -231,8 +252,9 @@ void Mempool::free(void* elem)
 		Mag* m = mag(irq.cpu());
 		if (m->loaned && m->count < kMagSize) {
 			m->loaned--;
-			m->elems[m->count++] = elem;
-			cstats(irq.cpu())->frees_magazine++;
+			m->elems[m->count] = elem;
+			set_count(m, m->count + 1);
+			inc(cstats(irq.cpu())->frees_magazine);
 			return;
 		}
 	}
@@ -289,8 +311,10 @@ void Mempool::refill()
 void Mempool::drain_local()
 {
 	Mag* m = mag(pcpu_this_cpu());
-	while (m->count)
-		free_to_depot_or_allocator(m->elems[--m->count], false);
+	while (m->count) {
+		set_count(m, m->count - 1);
+		free_to_depot_or_allocator(m->elems[m->count], false);
+	}
 	m->loaned = 0;
 }
 
@@ -298,8 +322,10 @@ void Mempool::drain_local()
 void Mempool::cpu_dead(int cpu)
 {
 	Mag* m = mag(cpu);
-	while (m->count)
-		free_to_depot_or_allocator(m->elems[--m->count], false);
+	while (m->count) {
+		set_count(m, m->count - 1);
+		free_to_depot_or_allocator(m->elems[m->count], false);
+	}
 	m->loaned = 0;
 }
 
@@ -354,18 +380,21 @@ void Mempool::get_stats(pcpupool_mempool_stats* st)
 		if (!pcpu_cpu_possible(cpu))
 			continue;
 		const CpuStats* s = cstats(cpu);
-		st->served_allocator += s->allocator;
-		st->served_magazine += s->magazine;
-		st->served_depot += s->depot;
-		st->served_direct += s->direct;
-		st->failures += s->failures;
-		st->waits += s->waits;
-		st->frees_magazine += s->frees_magazine;
-		st->frees_depot += s->frees_depot;
-		st->frees_allocator += s->frees_allocator;
+		u64 al = rd(s->allocator), ma = rd(s->magazine), de = rd(s->depot);
+		u64 di = rd(s->direct), fm = rd(s->frees_magazine);
+		u64 fd = rd(s->frees_depot), fa = rd(s->frees_allocator);
+		st->served_allocator += al;
+		st->served_magazine += ma;
+		st->served_depot += de;
+		st->served_direct += di;
+		st->failures += rd(s->failures);
+		st->waits += rd(s->waits);
+		st->frees_magazine += fm;
+		st->frees_depot += fd;
+		st->frees_allocator += fa;
 		st->in_magazines += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
-		allocs += s->allocator + s->magazine + s->depot + s->direct;
-		frees += s->frees_magazine + s->frees_depot + s->frees_allocator;
+		allocs += al + ma + de + di;
+		frees += fm + fd + fa;
 	}
 	SpinIrqGuard g(depot_lock_);
 	st->min_nr = min_nr_;

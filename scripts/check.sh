@@ -2,6 +2,10 @@
 # check.sh - `make check`: every test of pcpupool, one guest boot per group,
 # and the closing line "N passed, N failed".
 #
+#   host          the C++ core built for userspace (kunit/host/): gtest
+#                 unit tests under ASan+UBSan, ThreadSanitizer stresses of
+#                 the magazines, regression inputs, 60 s of libFuzzer per
+#                 target (differential against a byte-per-granule model)
 #   kunit         all KUnit suites on the debug kernel (KASAN, lockdep,
 #                 kmemleak); log scanned for splats
 #   kasan         pcpupool_kasan in its own boot: a C++ out-of-bounds read
@@ -86,6 +90,24 @@ group() {
 
 "$here/deps.sh" || exit 1
 PCPUPOOL_STOCK=1 PCPUPOOL_STOCK61=1 PCPUPOOL_DKMS=1 "$here/deps.sh" || exit 1
+
+# The C++ core on the host first (kunit/host, no guest, ~2 minutes): unit
+# tests under ASan+UBSan, TSan stresses, regression inputs and a bounded
+# fuzz run; each counts in the totals.  HOST_FUZZ_SECONDS per fuzz target.
+echo "=== host"
+make -s --no-print-directory -C "$repo" host-check FUZZ_SECONDS="${HOST_FUZZ_SECONDS:-60}" \
+	> "$BUILD/check-host.out" 2>&1
+rc=$?
+grep -E "^  FAIL|^fuzz |^host:|passed, .* failed" "$BUILD/check-host.out" | tail -30
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$BUILD/check-host.out" | tail -1)
+if [ -n "$line" ]; then
+	count_line "$line"
+	[ $rc = 0 ] || grep -q '[1-9][0-9]* failed' <<<"$line" || failed=$((failed + 1))
+else
+	failed=$((failed + 1))
+fi
+summary+=("host: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $BUILD/check-host.out)")")
+
 "$here/build-kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"

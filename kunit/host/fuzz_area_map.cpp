@@ -9,7 +9,7 @@
 //
 //   geometry  block_bits from a table (1 .. 2048, page-sized 1024 among
 //             them, sizes that are not multiples of 64 included) and 1..64
-//             blocks, at most 8192 granules: every geometry the documented
+//             blocks, at most 16384 granules (64 KiB): every geometry the documented
 //             contract allows (unit and block multiples of 4 bytes, block
 //             divides unit) at a size the model can recount every step.
 //   0-2 fit   find_fit(bits, align, populated_only) must equal the model's
@@ -36,7 +36,7 @@ namespace {
 
 constexpr u32 kBlockBits[] = {1, 2, 3, 7, 8, 16, 31, 32, 63, 64, 65, 96,
 			      100, 128, 129, 255, 256, 1000, 1024, 2048};
-constexpr u32 kFuzzMaxBits = 8192;
+constexpr u32 kFuzzMaxBits = 16384;
 constexpr u32 kMaxLive = 1024;
 constexpr u32 kMaxOps = 1000;
 

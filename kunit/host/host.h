@@ -95,6 +95,18 @@ int host_fail_pending(int site);
 /* mutex_lock_killable: 1 = the task has a fatal signal (fails when the
  * mutex is contended, as in Linux); 2 = fails even when it is free. */
 void host_set_killed(int how);
+/* Tracepoints: enable event groups (PCPU_TRACE_*) and read what fired. */
+struct host_trace {
+	unsigned long allocs, frees, alloc_fails;
+	unsigned long chunk_creates, chunk_destroys, populates, depopulates;
+	unsigned long refills, refilled, reserve_takes;
+	void *last_ptr;
+	unsigned long last_size;
+	int last_atomic;
+};
+void host_set_trace(unsigned int mask);
+void host_get_trace(struct host_trace *t);
+
 /* The negative control of the gfp check (module parameter test_unsafe_gfp). */
 void host_set_unsafe_gfp(int on);
 
@@ -136,6 +148,9 @@ unsigned long host_sleeps(void);
 long host_debugfs_read(const char *path, char *buf, unsigned long size);
 int host_debugfs_write(const char *path, unsigned long long val);
 int host_debugfs_exists(const char *path);
+
+/* For the @nr_pages pages from @base (a reserved range): 1 if mapped. */
+void host_vm_mapped(const void *base, unsigned long nr_pages, unsigned char *out);
 
 /* Threads: run @fn(cpu, @arg) on @nr threads pinned to CPUs 0..nr-1, join. */
 void host_run_on_cpus(int nr, void (*fn)(int cpu, void *arg), void *arg);

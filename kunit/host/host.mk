@@ -56,31 +56,36 @@ host_flags_asan := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 host_cxx_tsan := $(HOST_CXX)
 host_flags_tsan := -O1 -fsanitize=thread -fno-omit-frame-pointer
 host_cxx_fuzz := $(HOST_CLANGXX)
-host_flags_fuzz := -O1 -fsanitize=fuzzer-no-link,address,undefined \
-	-fno-sanitize=vptr -fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-DHOST_LIBFUZZER
+host_san_fuzz := -O1 -fsanitize=address,undefined -fno-sanitize=vptr \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -DHOST_LIBFUZZER
+# Coverage feedback comes from the core only: the harness, the model and the
+# port are not instrumented, nor the core's debug recounts (fuzz-ignore.txt).
+host_flags_fuzz := $(host_san_fuzz) -fsanitize=fuzzer-no-link \
+	-fsanitize-coverage-ignorelist=$(HOST_DIR)/fuzz-ignore.txt
+host_hflags_fuzz := $(host_san_fuzz)
 host_cxx_cov := $(HOST_CLANGXX)
-host_flags_cov := -O0 -fsanitize=fuzzer-no-link -fprofile-instr-generate \
-	-fcoverage-mapping -DHOST_LIBFUZZER
+host_flags_cov := -O0 -fprofile-instr-generate -fcoverage-mapping -DHOST_LIBFUZZER
+host_hflags_cov := -O0 -DHOST_LIBFUZZER
 host_cxx_plain := $(HOST_CXX)
 host_flags_plain := -O2
 
 # $(call host_objs,variant,sources)
 host_objs = $(patsubst %.cpp,$(HOST_OUT)/$(1)/%.o,$(2))
 
+# Objects depend on this file too: a change of flags rebuilds them.
 define host_variant
-$(HOST_OUT)/$(1)/module/%.o: module/%.cpp
+$(HOST_OUT)/$(1)/module/%.o: module/%.cpp $(HOST_DIR)/host.mk $(HOST_DIR)/fuzz-ignore.txt
 	@mkdir -p $$(@D)
 	$$(host_cxx_$(1)) $$(HOST_CORE_FLAGS) $$(host_flags_$(1)) -MMD -MP -c $$< -o $$@
-$(HOST_OUT)/$(1)/$(HOST_DIR)/port_host.o: $(HOST_DIR)/port_host.cpp
+$(HOST_OUT)/$(1)/$(HOST_DIR)/port_host.o: $(HOST_DIR)/port_host.cpp $(HOST_DIR)/host.mk
 	@mkdir -p $$(@D)
-	$$(host_cxx_$(1)) $$(HOST_STD_FLAGS) $$(host_flags_$(1)) -MMD -MP -c $$< -o $$@
-$(HOST_OUT)/$(1)/$(HOST_DIR)/gtest_main.o: $(HOST_DIR)/gtest_main.cpp
+	$$(host_cxx_$(1)) $$(HOST_STD_FLAGS) $$(or $$(host_hflags_$(1)),$$(host_flags_$(1))) -MMD -MP -c $$< -o $$@
+$(HOST_OUT)/$(1)/$(HOST_DIR)/gtest_main.o: $(HOST_DIR)/gtest_main.cpp $(HOST_DIR)/host.mk
 	@mkdir -p $$(@D)
-	$$(host_cxx_$(1)) $$(HOST_STD_FLAGS) $$(host_flags_$(1)) -MMD -MP -c $$< -o $$@
-$(HOST_OUT)/$(1)/$(HOST_DIR)/%.o: $(HOST_DIR)/%.cpp
+	$$(host_cxx_$(1)) $$(HOST_STD_FLAGS) $$(or $$(host_hflags_$(1)),$$(host_flags_$(1))) -MMD -MP -c $$< -o $$@
+$(HOST_OUT)/$(1)/$(HOST_DIR)/%.o: $(HOST_DIR)/%.cpp $(HOST_DIR)/host.mk
 	@mkdir -p $$(@D)
-	$$(host_cxx_$(1)) $$(HOST_CORE_FLAGS) $$(host_flags_$(1)) -MMD -MP -c $$< -o $$@
+	$$(host_cxx_$(1)) $$(HOST_CORE_FLAGS) $$(or $$(host_hflags_$(1)),$$(host_flags_$(1))) -MMD -MP -c $$< -o $$@
 endef
 $(foreach v,asan tsan fuzz cov plain,$(eval $(call host_variant,$(v))))
 

@@ -39,8 +39,20 @@ public:
 	}
 	bool done() const { return pos_ >= n_; }
 	u8 u8_() { return pos_ < n_ ? d_[pos_++] : 0; }
-	u16 u16_() { return u16(u8_() | u16(u8_()) << 8); }
-	u32 u32_() { return u16_() | u32(u16_()) << 16; }
+	// Little-endian; each byte read in its own statement (the order of
+	// two calls in one expression is unspecified).
+	u16 u16_()
+	{
+		u16 lo = u8_();
+		u16 hi = u8_();
+		return u16(lo | hi << 8);
+	}
+	u32 u32_()
+	{
+		u32 lo = u16_();
+		u32 hi = u16_();
+		return lo | hi << 16;
+	}
 	u32 below(u32 n) { return n ? u32_() % n : 0; }
 	u32 small_below(u32 n) { return n ? u8_() % n : 0; }
 

@@ -45,6 +45,10 @@
 //  hotplug  pcpu_cpuhp_init stores the teardown callback;
 //           host_cpu_offline() calls it.
 //  debugfs  an in-memory tree; host_debugfs_read() renders a file.
+//  exports  the public pcpupool_*() API and pcpupool_unit_off, as
+//           port/main.c defines them over the core's pcpu_api_*().
+//  trace    pcpu_trace_mask is off unless a test sets it (host_set_trace);
+//           the events are counted (host_get_trace).
 //  WARN     counted (each WARN_ONCE call too) and kept; BUG() aborts.
 #include <atomic>
 #include <chrono>
@@ -65,6 +69,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "../../module/core_api.h"
 
 // ---- gfp ------------------------------------------------------------------
 
@@ -960,7 +965,7 @@ void pcpu_vm_release(void* base) noexcept
 	delete r;
 }
 
-int pcpu_vm_map_page(pcpu_uptr addr, void* page) noexcept
+int pcpu_vm_map_page(unsigned long addr, void* page) noexcept
 {
 	std::lock_guard<std::mutex> g(g_mm);
 	HostPage* p = page_of(page, "pcpu_vm_map_page: not a page");
@@ -1012,7 +1017,7 @@ unsigned long pcpu_page_list_free(struct pcpu_page_list* l) noexcept
 	return nr;
 }
 
-int pcpu_vm_unmap_page(pcpu_uptr addr, struct pcpu_page_list* l) noexcept
+int pcpu_vm_unmap_page(unsigned long addr, struct pcpu_page_list* l) noexcept
 {
 	std::lock_guard<std::mutex> g(g_mm);
 	Range* r = range_of(addr);
@@ -1045,7 +1050,7 @@ int pcpu_vm_unmap_page(pcpu_uptr addr, struct pcpu_page_list* l) noexcept
 	return 0;
 }
 
-int pcpu_vm_page_node(pcpu_uptr addr) noexcept
+int pcpu_vm_page_node(unsigned long addr) noexcept
 {
 	std::lock_guard<std::mutex> g(g_mm);
 	Range* r = range_of(addr);
@@ -1053,7 +1058,7 @@ int pcpu_vm_page_node(pcpu_uptr addr) noexcept
 	return p ? p->node : -1;
 }
 
-int pcpu_vm_is_mapped(pcpu_uptr addr) noexcept
+int pcpu_vm_is_mapped(unsigned long addr) noexcept
 {
 	std::lock_guard<std::mutex> g(g_mm);
 	Range* r = range_of(addr);
@@ -1178,6 +1183,68 @@ void pcpu_cpus_read_lock(void) noexcept
 
 void pcpu_cpus_read_unlock(void) noexcept { g_hotplug.unlock_shared(); }
 
+// ---- tracepoints: counted, last values kept (host_trace) ----
+
+unsigned int pcpu_trace_mask = 0;
+
+namespace {
+std::mutex g_trace_mu;
+host_trace g_trace;
+} // namespace
+
+void pcpu_trace_alloc(void* ptr, unsigned long size, unsigned long align, unsigned int gfp,
+		      int atomic) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	g_trace.allocs++;
+	g_trace.last_ptr = ptr;
+	g_trace.last_size = size;
+	g_trace.last_atomic = atomic;
+}
+
+void pcpu_trace_free(void* ptr, unsigned long bytes) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	g_trace.frees++;
+	g_trace.last_ptr = ptr;
+	g_trace.last_size = bytes;
+}
+
+void pcpu_trace_alloc_fail(unsigned long size, unsigned long align, unsigned int gfp,
+			   int atomic) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	g_trace.alloc_fails++;
+	g_trace.last_size = size;
+	g_trace.last_atomic = atomic;
+}
+
+void pcpu_trace_chunk(void* base, unsigned int id, int create) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	(create ? g_trace.chunk_creates : g_trace.chunk_destroys)++;
+}
+
+void pcpu_trace_pages(unsigned int chunk, unsigned int page, unsigned int nr_units,
+		      int populate) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	(populate ? g_trace.populates : g_trace.depopulates)++;
+}
+
+void pcpu_trace_mempool_refill(const char* pool, unsigned int added, unsigned int reserved) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	g_trace.refills++;
+	g_trace.refilled += added;
+}
+
+void pcpu_trace_mempool_reserve(const char* pool, void* elem, int from_depot) noexcept
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	g_trace.reserve_takes++;
+}
+
 // ---- debugfs ----
 
 void pcpu_seq_printf(void* seq, const char* fmt, ...) noexcept
@@ -1237,6 +1304,64 @@ void pcpu_debugfs_remove(void* dir) noexcept
 	}
 	dfs_free(d);
 }
+
+} // extern "C"
+
+// ============================================================================
+// port/main.c: the exported API, thin wrappers over the core (api.cpp)
+// ============================================================================
+
+extern "C" {
+
+const unsigned long* pcpupool_unit_off;
+
+void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp)
+{
+	return pcpu_api_alloc(size, align, gfp);
+}
+
+void pcpupool_free(void* ptr) { pcpu_api_free(ptr); }
+void pcpupool_get_stats(struct pcpupool_stats* st) { pcpu_api_get_stats(st); }
+
+struct pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
+						 unsigned long align, unsigned int min_nr,
+						 unsigned int gfp)
+{
+	return pcpu_api_mempool_create(name, size, align, min_nr, gfp);
+}
+
+void* pcpupool_mempool_alloc(struct pcpupool_mempool* pool, unsigned int gfp)
+{
+	return pcpu_api_mempool_alloc(pool, gfp);
+}
+
+void pcpupool_mempool_free(struct pcpupool_mempool* pool, void* elem)
+{
+	pcpu_api_mempool_free(pool, elem);
+}
+
+int pcpupool_mempool_resize(struct pcpupool_mempool* pool, unsigned int min_nr)
+{
+	return pcpu_api_mempool_resize(pool, min_nr);
+}
+
+void pcpupool_mempool_destroy(struct pcpupool_mempool* pool) { pcpu_api_mempool_destroy(pool); }
+
+void pcpupool_mempool_get_stats(struct pcpupool_mempool* pool, struct pcpupool_mempool_stats* st)
+{
+	pcpu_api_mempool_get_stats(pool, st);
+}
+
+const char* pcpupool_test_check(void) { return pcpu_api_test_check(); }
+void pcpupool_test_flush_balance(void) { pcpu_api_test_flush_balance(); }
+
+int pcpupool_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)
+{
+	return pcpu_api_test_set_watermarks(low, high, cap);
+}
+
+void pcpupool_test_hold_mutex(int hold) { pcpu_api_test_hold_mutex(hold); }
+void pcpupool_test_mempool_flush(struct pcpupool_mempool* pool) { pcpu_api_test_mempool_flush(pool); }
 
 } // extern "C"
 
@@ -1308,6 +1433,11 @@ long host_reset(const struct host_config* cfg)
 	g_objs_live = 0;
 	g_dead = nullptr;
 	g_last_violation[0] = g_last_warning[0] = 0;
+	pcpu_trace_mask = 0;
+	{
+		std::lock_guard<std::mutex> g(g_trace_mu);
+		g_trace = host_trace();
+	}
 	if (t_irqs || t_preempt || t_spins || t_alloc_mutex)
 		leaked++;
 	t_cpu = 0;
@@ -1428,6 +1558,17 @@ void host_fail_after(int site, int skip, int nr)
 int host_fail_pending(int site) { return site >= 0 && site < HOST_SITE_NR ? g_fail[site].load() : 0; }
 
 void host_set_killed(int how) { t_killed = how; }
+
+void host_set_trace(unsigned int mask)
+{
+	__atomic_store_n(&pcpu_trace_mask, mask, __ATOMIC_RELAXED);
+}
+
+void host_get_trace(struct host_trace* t)
+{
+	std::lock_guard<std::mutex> g(g_trace_mu);
+	*t = g_trace;
+}
 void host_set_unsafe_gfp(int on) { g_unsafe_gfp = on; }
 
 void host_get_counters(struct host_counters* c)
@@ -1503,6 +1644,17 @@ int host_debugfs_exists(const char* path)
 {
 	std::lock_guard<std::mutex> g(g_dfs_mu);
 	return dfs_find(path) != nullptr;
+}
+
+void host_vm_mapped(const void* base, unsigned long nr_pages, unsigned char* out)
+{
+	std::lock_guard<std::mutex> g(g_mm);
+	unsigned long a = reinterpret_cast<unsigned long>(base);
+	Range* r = range_of(a);
+	for (unsigned long i = 0; i < nr_pages; i++) {
+		unsigned long idx = r ? (a - r->base) / kPage + i : 0;
+		out[i] = r && idx < r->pages.size() && r->pages[idx];
+	}
 }
 
 void host_run_on_cpus(int nr, void (*fn)(int cpu, void* arg), void* arg)

@@ -235,7 +235,11 @@ HT_CASE(Mempool, BadCreate)
 // leak, and the pool works afterwards.
 HT_CASE(Mempool, CreateFailures)
 {
-	static const int sites[] = {HOST_SITE_KMALLOC, HOST_SITE_PORT_OBJ};
+	// kmalloc: the Mempool, its depot array; port objects: the refill work,
+	// the depot lock; META/BACKING: the pool allocations of the magazines
+	// and the counters (each creates or populates in a fresh pool).
+	static const int sites[] = {HOST_SITE_KMALLOC, HOST_SITE_PORT_OBJ, PCPU_SITE_META,
+				    PCPU_SITE_BACKING};
 	for (int site : sites) {
 		for (int skip = 0; skip < 3; skip++) {
 			Env e;

@@ -124,8 +124,8 @@ HT_CASE(Pool, UnitLayoutAndNuma)
 	for (int cpu = 0; cpu < 4; cpu++) {
 		HT_EXPECT(pcpupool_unit_off[cpu] == (unsigned long)cpu * kUnit, "unit_off[%d] = %lu", cpu,
 			  pcpupool_unit_off[cpu]);
-		HT_EXPECT(pcpu_vm_page_node((pcpu_uptr)cpu_ptr(p, cpu)) == cpu % 2,
-			  "CPU %d's copy is on node %d", cpu, pcpu_vm_page_node((pcpu_uptr)cpu_ptr(p, cpu)));
+		HT_EXPECT(pcpu_vm_page_node((unsigned long)cpu_ptr(p, cpu)) == cpu % 2,
+			  "CPU %d's copy is on node %d", cpu, pcpu_vm_page_node((unsigned long)cpu_ptr(p, cpu)));
 	}
 	pcpupool_free(p);
 }
@@ -140,7 +140,7 @@ HT_CASE(Pool, PossibleHoles)
 	HT_ASSERT(p, "alloc");
 	HT_EXPECT(zeroed(p, 4096 + 8), "zeroed");
 	scribble(p, 4096 + 8, 3);
-	HT_EXPECT(!pcpu_vm_is_mapped((pcpu_uptr)cpu_ptr(p, 1)) && !pcpu_vm_is_mapped((pcpu_uptr)cpu_ptr(p, 2)),
+	HT_EXPECT(!pcpu_vm_is_mapped((unsigned long)cpu_ptr(p, 1)) && !pcpu_vm_is_mapped((unsigned long)cpu_ptr(p, 2)),
 		  "impossible CPU's unit populated");
 	pcpupool_stats st = stats();
 	HT_EXPECT(st.populated_pages % 2 == 0 && st.populated_pages > 0, "populated %llu", st.populated_pages);
@@ -629,4 +629,28 @@ HT_CASE(Pool, BalanceIsStable)
 		  b.nr_tlb_flush);
 	HT_EXPECT(b.empty_pop_pages >= 20, "empty populated pages after rebalancing: %llu", b.empty_pop_pages);
 	CONSISTENT();
+}
+
+HT_CASE(Pool, Tracepoints)
+{
+	Env e;
+	host_set_trace(PCPU_TRACE_ALLOC | PCPU_TRACE_SLOW);
+	void* p = pcpupool_alloc(100, 8, kKernel);
+	host_trace t;
+	host_get_trace(&t);
+	HT_EXPECT(t.allocs == 1 && t.last_ptr == p && t.last_size == 100 && !t.last_atomic, "alloc event");
+	HT_EXPECT(t.chunk_creates == 1 && t.populates == 1, "chunk +%lu pages +%lu", t.chunk_creates,
+		  t.populates);
+	pcpupool_free(p);
+	host_get_trace(&t);
+	HT_EXPECT(t.frees == 1 && t.last_ptr == p && t.last_size == 100, "free event: %lu bytes", t.last_size);
+	host_fail_next(PCPU_SITE_ATOMIC, 1);
+	HT_EXPECT(!pcpupool_alloc(64, 8, pcpu_gfp.atomic), "atomic fault");
+	host_get_trace(&t);
+	HT_EXPECT(t.alloc_fails == 1 && t.last_atomic, "fail event");
+	host_set_trace(0);
+	pcpupool_free(pcpupool_alloc(8, 8, kKernel));
+	host_trace off;
+	host_get_trace(&off);
+	HT_EXPECT(off.allocs == t.allocs && off.frees == t.frees, "events with tracing off");
 }

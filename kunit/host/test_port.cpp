@@ -214,10 +214,10 @@ HT_CASE(Port, ChecksFire)
 	void* base = pcpu_vm_reserve(2 * 4096, pcpu_gfp.kernel);
 	HT_ASSERT(base, "reserve");
 	void* page = pcpu_page_alloc(0, pcpu_gfp.kernel);
-	HT_ASSERT(page && !pcpu_vm_map_page((pcpu_uptr)base, page), "map");
+	HT_ASSERT(page && !pcpu_vm_map_page((unsigned long)base, page), "map");
 	*(volatile u32*)base = 1;
-	HT_EXPECT(pcpu_vm_is_mapped((pcpu_uptr)base) && !pcpu_vm_is_mapped((pcpu_uptr)base + 4096), "mapped");
-	pcpu_vm_unmap_page((pcpu_uptr)base, &l);
+	HT_EXPECT(pcpu_vm_is_mapped((unsigned long)base) && !pcpu_vm_is_mapped((unsigned long)base + 4096), "mapped");
+	pcpu_vm_unmap_page((unsigned long)base, &l);
 	unsigned long v1 = env::violations();
 	pcpu_page_list_free(&l);
 	HT_EXPECT(env::violations() == v1 + 1, "page freed before the TLB flush not caught");
