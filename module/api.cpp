@@ -129,6 +129,38 @@ int set_hold(void*, unsigned long long n)
 	return 0;
 }
 
+// mempool_demo: write N to (re)create a percpu mempool "demo" of 64-byte
+// elements with min_nr N (0 destroys it); its stats appear under
+// mempool/demo/.  Reads the min_nr in force.  For demos and for the
+// mempool tracepoints.
+constexpr u64 kMaxDemoMinNr = 4096;
+Mempool* demo_pool;
+u64 demo_min_nr;
+
+unsigned long long get_demo(void*)
+{
+	MutexGuard g(hold_mutex);
+	return demo_min_nr;
+}
+
+int set_demo(void*, unsigned long long n)
+{
+	if (n > kMaxDemoMinNr)
+		return -22;
+	MutexGuard g(hold_mutex);
+	if (demo_pool)
+		demo_pool->destroy();
+	demo_pool = nullptr;
+	demo_min_nr = 0;
+	if (!n)
+		return 0;
+	demo_pool = Mempool::create("demo", 64, 8, n, Gfp::kernel());
+	if (!demo_pool)
+		return -12;
+	demo_min_nr = n;
+	return 0;
+}
+
 // Descriptors live as long as the module (debugfs.c keeps pointers).
 constinit pcpu_debugfs_file files[] = {
 	{"stats", show_stats, nullptr, nullptr, nullptr},
@@ -138,6 +170,7 @@ constinit pcpu_debugfs_file files[] = {
 	{"target_cap", nullptr, get_cap, set_cap, nullptr},
 	{"balance", nullptr, nullptr, set_balance, nullptr},
 	{"hold_atomic", nullptr, get_hold, set_hold, nullptr},
+	{"mempool_demo", nullptr, get_demo, set_demo, nullptr},
 };
 
 } // namespace
@@ -150,6 +183,9 @@ void pcpupool_core_exit(void)
 		delete[] held;
 		held = nullptr;
 		nr_held = 0;
+		if (demo_pool)
+			demo_pool->destroy();
+		demo_pool = nullptr;
 		hold_mutex.destroy();
 	}
 	mempools_exit();

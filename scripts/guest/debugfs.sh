@@ -67,6 +67,9 @@ for f in stats chunks; do
 	try_write 1 $D/$f && bad "$f writable" || ok "$f read-only"
 done
 try_write 70000 $D/hold_atomic && bad "hold_atomic 70000 accepted" || ok "hold_atomic above 65536 refused"
+for v in 4097 -1 x NL; do
+	try_write "$v" $D/mempool_demo && bad "mempool_demo accepted '$v'" || ok "mempool_demo refused '$v'"
+done
 # Unloading with live allocations reports them and frees the chunks (the
 # kmemleak scan after this script checks nothing is left behind).
 echo 50 > $D/hold_atomic
@@ -89,6 +92,11 @@ if [ -d $T/events/pcpupool ]; then
 	echo 1 > $D/balance
 	echo 20000 > $D/hold_atomic		# a burst with nothing populated: failures
 	echo 0 > $D/hold_atomic
+	echo 2 > $D/low_watermark; echo 64 > $D/target_cap; echo 4 > $D/high_watermark
+	echo 16 > $D/mempool_demo		# created and refilled
+	[ "$(awk '/^reserved/ {print $2}' $D/mempool/demo/stats)" = 16 ] && ok "mempool_demo reserve 16" ||
+		bad "mempool_demo reserve"
+	echo 0 > $D/mempool_demo
 	echo 0 > $T/tracing_on; echo 0 > $T/events/pcpupool/enable
 	cat $T/trace > /tmp/trace.txt
 	for ev in "pcpupool_alloc: ptr=[0-9a-f]* size=64 align=8 gfp=GFP_NOWAIT.* atomic=1" \
@@ -97,7 +105,8 @@ if [ -d $T/events/pcpupool ]; then
 		  "pcpupool_create_chunk: base=[0-9a-f]* chunk=[0-9]" \
 		  "pcpupool_destroy_chunk: base=[0-9a-f]* chunk=[0-9]" \
 		  "pcpupool_populate: chunk=[0-9]* page=[0-9]* units=[0-9]" \
-		  "pcpupool_depopulate: chunk=[0-9]* page=[0-9]* units=[0-9]"; do
+		  "pcpupool_depopulate: chunk=[0-9]* page=[0-9]* units=[0-9]" \
+		  "pcpupool_mempool_refill: pool=demo added=[0-9]* reserved=[0-9]"; do
 		if grep -q "$ev" /tmp/trace.txt; then
 			ok "trace event: ${ev%%:*}"
 		else
