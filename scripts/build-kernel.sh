@@ -28,6 +28,13 @@ if [ -f "$dir/.pcpupool-built" ]; then
 	exit 0
 fi
 mkdir -p "$dir"
+# One build per tree: a second caller (make while a build runs) waits.
+exec 9> "$dir/.lock"
+flock 9
+if [ -f "$dir/.pcpupool-built" ]; then
+	echo "$dir/linux-source-$series"
+	exit 0
+fi
 src=$dir/linux-source-$series
 if [ ! -d "$src" ]; then
 	echo "unpacking $tarball into $dir" >&2

@@ -24,11 +24,18 @@
 #   stock         pcpupool.ko built against Debian's stock 6.12 headers,
 #                 loaded on that kernel, debugfs read, unloaded
 #   stock-6.1     the same on Debian's 6.1 LTS kernel (the second line)
+#   blkcg         pcpupool_blk: its KUnit suite, then per-cgroup stats on
+#                 /dev/pcpub0 equal the kernel's io.stat exactly, in both
+#                 queue modes (scripts/guest/blkcg.sh)
+#   swap          pcpupool_blk as swap in a 384 MB guest: a memory hog
+#                 swaps for over 60 s while new cgroups issue first IOs;
+#                 no hang, no splat, stats consistent (scripts/guest/swap.sh)
 #   style         clang-format (C++) and checkpatch.pl (C), no guest
 #   dkms          dkms build against the stock 6.12 headers, no guest
 #
-# KUnit cases count one each (from kunit.py parse), as do the debugfs
-# checks; every other group counts as one test.  Logs: build/<group>.log.
+# KUnit cases count one each (from kunit.py parse), as do the debugfs,
+# blkcg and swap checks; every other group counts as one test.
+# Logs: build/<group>.log.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -46,8 +53,9 @@ count_line() { # "N passed, N failed[, N skipped]" -> adds to totals
 }
 
 # group NAME MODE COUNT [VAR=VALUE...]: one boot of scripts/run.sh MODE;
-# COUNT says how it counts: kunit (its cases), debugfs (its checks), one,
-# must-fail (one, passed when the boot is judged failed).
+# COUNT says how it counts: kunit (its cases), debugfs (its checks),
+# guest:PREFIX (the guest's "PREFIX: N passed, N failed" line), kunit+guest:
+# PREFIX (both), one, must-fail (one, passed when the boot is judged failed).
 group() {
 	local name=$1 mode=$2 how=$3 out rc line
 	shift 3
@@ -73,6 +81,21 @@ group() {
 		line=$(grep -a 'pcpupool-debugfs: [0-9]* passed' "$BUILD/$name.log" | tail -1)
 		[ -n "$line" ] && count_line "$line" || failed=$((failed + 1))
 		[ $rc = 0 ] || grep -q '[1-9][0-9]* failed' <<<"$line" || failed=$((failed + 1))
+		;;
+	guest:*|kunit+guest:*)
+		local lines=() l missing=0 counted=0
+		[ "${how%%:*}" != kunit+guest ] ||
+			lines+=("$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)")
+		lines+=("$(grep -a "${how#*guest:}: [0-9]* passed" "$BUILD/$name.log" | tail -1)")
+		for l in "${lines[@]}"; do
+			if [ -z "$l" ]; then missing=1; continue; fi
+			count_line "$l"
+			! grep -q '[1-9][0-9]* failed' <<<"$l" || counted=1
+		done
+		# A missing count, or clean counts with a failed boot (splat, timeout).
+		if [ $missing = 1 ] || { [ $rc != 0 ] && [ $counted = 0 ]; }; then
+			failed=$((failed + 1))
+		fi
 		;;
 	must-fail)
 		if [ $rc != 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
@@ -123,6 +146,8 @@ for neg in fail warn leak; do
 	group "runner-selftest-$neg" kunit must-fail \
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
 done
+group blkcg blkcg kunit+guest:pcpupool-blkcg
+group swap swap guest:pcpupool-swap PCPUPOOL_MEM=384
 group stock smoke one
 group stock-6.1 smoke one PCPUPOOL_SERIES=6.1
 

@@ -4,7 +4,8 @@
 # Usage: scripts/run.sh MODE
 #
 #   run    debug test kernel: load pcpupool, show /sys/kernel/debug/pcpupool/,
-#          unload (timeout 120 s)
+#          then the pcpupool_blk demo (per-cgroup IO stats beside io.stat,
+#          scripts/guest/blkcg_demo.sh), unload (timeout 240 s)
 #   kunit  debug test kernel: load pcpupool and pcpupool_kunit (the KUnit
 #          suites run at load), judged by scripts/kunit-parse.sh (300 s)
 #   shell  debug test kernel: modules loaded, interactive shell on the
@@ -22,6 +23,12 @@
 # PCPUPOOL_EXPECT names a splat the log must contain (negative controls),
 # PCPUPOOL_TAG names the log and initramfs files.
 #   debugfs  debug kernel: bad input to every debugfs file and parameter
+#   blkcg    debug kernel: pcpupool_blk's KUnit suite (pcpupool_blk_kunit.ko,
+#            judged by scripts/kunit-parse.sh) and its cgroup/io.stat
+#            integration test, scripts/guest/blkcg.sh (600 s)
+#   swap     debug kernel: /dev/pcpub0 as swap under a memory hog, new
+#            cgroups issuing first IOs (scripts/guest/swap.sh), 384 MB
+#            unless PCPUPOOL_MEM says otherwise (900 s)
 #
 # Exit status: 0 if the guest passed and the log is clean (and, for kunit,
 # every test passed), 1 otherwise, 2 on usage errors.
@@ -31,9 +38,11 @@ repo=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-$repo/build}
 mode=${1:-}
 case "$mode" in
-run|kunit|smoke|debugfs) tmo=120; [ "$mode" != kunit ] || tmo=${PCPUPOOL_TIMEOUT:-400}; [ "$mode" != debugfs ] || tmo=400 ;;
+run|kunit|smoke|debugfs) tmo=120; [ "$mode" != run ] || tmo=240; [ "$mode" != kunit ] || tmo=${PCPUPOOL_TIMEOUT:-400}; [ "$mode" != debugfs ] || tmo=400 ;;
 shell) tmo=3600 ;;
-*) echo "usage: $0 run|kunit|shell|smoke|debugfs" >&2; exit 2 ;;
+blkcg) tmo=${PCPUPOOL_TIMEOUT:-600} ;;
+swap) tmo=${PCPUPOOL_TIMEOUT:-900}; PCPUPOOL_MEM=${PCPUPOOL_MEM:-384} ;;
+*) echo "usage: $0 run|kunit|shell|smoke|debugfs|blkcg|swap" >&2; exit 2 ;;
 esac
 # PCPUPOOL_TAG names this boot's files (several kunit boots in one check).
 tag=${PCPUPOOL_TAG:-$mode}
@@ -95,18 +104,29 @@ else
 	kernel=$kdir/arch/x86/boot/bzImage
 	build_modules "$kdir" "$repo"
 	mapfile -t mods < <(built_modules "$repo")
-	for m in pcpupool $([ "$mode" != kunit ] || echo pcpupool_kunit); do
+	need=(pcpupool)
+	case "$mode" in
+	kunit) need+=(pcpupool_kunit) ;;
+	run|swap) need+=(pcpupool_blk) ;;
+	blkcg) need+=(pcpupool_blk pcpupool_blk_kunit) ;;
+	esac
+	for m in "${need[@]}"; do
 		printf '%s\n' "${mods[@]}" | grep -q "/$m\.ko$" ||
 			{ say "$m.ko was not built (see $BUILD/modules.log)"; exit 1; }
 	done
-	# run/debugfs load pcpupool only; kunit and shell load what was built.
+	# run/debugfs/blkcg/swap load these; kunit and shell load what was built.
 	case "$mode" in
-	run) mods=("$repo/pcpupool.ko") ;;
+	run|swap) mods=("$repo/pcpupool.ko" "$repo/pcpupool_blk.ko") ;;
+	blkcg) mods=("$repo/pcpupool.ko" "$repo/pcpupool_blk.ko" "$repo/pcpupool_blk_kunit.ko") ;;
 	debugfs) mods=("$repo/pcpupool.ko" "$repo/pcpupool_kunit.ko") ;;
 	esac
 fi
 
 "$here/mkinitramfs.sh" "$initrd" "$mode" "${mods[@]}"
+# The swap test's memory hog: a static binary appended as a second cpio.
+if [ "$mode" = swap ]; then
+	"$here/build-memhog.sh" "$BUILD" "$initrd" || { say "memhog build failed"; exit 1; }
+fi
 qargs=(--kernel "$kernel" --initrd "$initrd" --log "$log" --timeout "$tmo")
 [ -z "${PCPUPOOL_APPEND:-}" ] || qargs+=(--append "$PCPUPOOL_APPEND")
 [ -z "${PCPUPOOL_MEM:-}" ] || qargs+=(--mem "$PCPUPOOL_MEM")
@@ -118,7 +138,7 @@ scan=()
 failed=()
 "$here/qemu.sh" "${qargs[@]}" || failed+=(guest)
 "$here/scan-log.py" "${scan[@]}" "$log" || failed+=(splats)
-if [ "$mode" = kunit ]; then
+if [ "$mode" = kunit ] || [ "$mode" = blkcg ]; then
 	"$here/kunit-parse.sh" "$log" "$kdir" || failed+=(kunit)
 fi
 if [ "$mode" = run ]; then

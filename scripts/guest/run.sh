@@ -3,7 +3,9 @@
 # Loads it, shows /sys/kernel/debug/pcpupool/, then holds 3000 atomic 64 B
 # allocations (made with GFP_NOWAIT from process context via hold_atomic)
 # and shows the stats and chunk map before and after the balance work,
-# frees them and shows the allocator trimming back.  Unloads at the end.
+# frees them and shows the allocator trimming back.  Then the consumer
+# demo (blkcg_demo.sh): pcpupool_blk's per-cgroup IO stats beside the
+# kernel's io.stat.  Unloads at the end.
 set -e
 d=/sys/kernel/debug/pcpupool
 show() {
@@ -27,5 +29,7 @@ echo 1 > $d/balance; echo 1 > $d/balance
 show "all freed, balance run twice: surplus pages depopulated, spare chunks freed"
 echo "---- stats"
 cat $d/stats
+echo "pcpupool-guest: pcpupool_blk demo: per-cgroup IO stats vs io.stat"
+sh /guest/blkcg_demo.sh
 echo "pcpupool-guest: rmmod pcpupool"
 rmmod pcpupool
