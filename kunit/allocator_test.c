@@ -22,6 +22,7 @@
 #include <linux/vmalloc.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "util.h"
 
 #define CHECK_CONSISTENT(test)                                          \
 	do {                                                            \
@@ -37,43 +38,8 @@ static struct pcpupool_stats stats(void)
 	return st;
 }
 
-static bool all_zero(void __percpu *p, size_t size)
-{
-	int cpu;
-	size_t i;
 
-	for_each_possible_cpu(cpu) {
-		u8 *b = pcpupool_ptr(p, cpu);
 
-		for (i = 0; i < size; i++)
-			if (b[i])
-				return false;
-	}
-	return true;
-}
-
-static void fill(void __percpu *p, size_t size, u8 tag)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(pcpupool_ptr(p, cpu), tag ^ (cpu * 0x3b), size);
-}
-
-static bool check_fill(void __percpu *p, size_t size, u8 tag)
-{
-	int cpu;
-	size_t i;
-
-	for_each_possible_cpu(cpu) {
-		u8 *b = pcpupool_ptr(p, cpu);
-
-		for (i = 0; i < size; i++)
-			if (b[i] != (u8)(tag ^ (cpu * 0x3b)))
-				return false;
-	}
-	return true;
-}
 
 static void test_alloc_zeroed(struct kunit *test)
 {
@@ -85,13 +51,13 @@ static void test_alloc_zeroed(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_EXPECT_TRUE(test, all_zero(p, sizes[i]));
-		fill(p, sizes[i], 0xa5);
+		KUNIT_EXPECT_TRUE(test, kt_zeroed(p, sizes[i]));
+		kt_fill(p, sizes[i], 0xa5);
 		pcpupool_free(p);
 		/* The same memory comes back zeroed. */
 		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_EXPECT_TRUE(test, all_zero(p, sizes[i]));
+		KUNIT_EXPECT_TRUE(test, kt_zeroed(p, sizes[i]));
 		pcpupool_free(p);
 	}
 	after = stats();
@@ -141,7 +107,7 @@ static void test_largest(struct kunit *test)
 	void __percpu *p = pcpupool_alloc(st.unit_size, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_TRUE(test, all_zero(p, st.unit_size));
+	KUNIT_EXPECT_TRUE(test, kt_zeroed(p, st.unit_size));
 	KUNIT_EXPECT_NULL(test, pcpupool_alloc(st.unit_size + 1, 4,
 					       GFP_KERNEL | __GFP_NOWARN));
 	pcpupool_free(p);
@@ -166,20 +132,20 @@ static void test_isolation(struct kunit *test)
 		sz[i] = 1 + prandom_u32_state(&rnd) % (i % 10 ? 200 : 3000);
 		p[i] = pcpupool_alloc(sz[i], 1 << (prandom_u32_state(&rnd) % 7), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-		fill(p[i], sz[i], i);
+		kt_fill(p[i], sz[i], i);
 	}
 	/* Free a third, reallocate into the holes, then verify everything. */
 	for (i = 0; i < n; i += 3) {
-		KUNIT_EXPECT_TRUE(test, check_fill(p[i], sz[i], i));
+		KUNIT_EXPECT_TRUE(test, kt_filled(p[i], sz[i], i));
 		pcpupool_free(p[i]);
 		p[i] = pcpupool_alloc(sz[i], 4, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-		KUNIT_EXPECT_TRUE(test, all_zero(p[i], sz[i]));
-		fill(p[i], sz[i], i);
+		KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], sz[i]));
+		kt_fill(p[i], sz[i], i);
 	}
 	CHECK_CONSISTENT(test);
 	for (i = 0; i < n; i++) {
-		KUNIT_EXPECT_TRUE_MSG(test, check_fill(p[i], sz[i], i), "allocation %d corrupted", i);
+		KUNIT_EXPECT_TRUE_MSG(test, kt_filled(p[i], sz[i], i), "allocation %d corrupted", i);
 		pcpupool_free(p[i]);
 	}
 	kfree(p);
@@ -281,8 +247,8 @@ static void test_atomic_contexts(struct kunit *test)
 	for (i = 0; i < 64; i++) {
 		KUNIT_EXPECT_NOT_NULL(test, p[i]);
 		if (p[i]) {
-			KUNIT_EXPECT_TRUE(test, all_zero(p[i], 32));
-			fill(p[i], 32, i);
+			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 32));
+			kt_fill(p[i], 32, i);
 		}
 	}
 	/* free() is atomic-safe too */
@@ -378,7 +344,8 @@ struct stress_timer {
 
 struct stress_ctx {
 	struct kunit *test;
-	atomic_t corrupt, ops, timer_ops, stop, done;
+	atomic_t corrupt, ops, timer_ops, stop;
+	struct kt_gang gang;
 	struct stress_timer timers[NR_CPUS];
 };
 
@@ -388,16 +355,16 @@ static enum hrtimer_restart stress_timer_fn(struct hrtimer *t)
 	struct stress_ctx *c = st->ctx;
 
 	if (st->p) {
-		if (!check_fill(st->p, 48, 0x77))
+		if (!kt_filled(st->p, 48, 0x77))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(st->p);
 		st->p = NULL;
 	}
 	st->p = pcpupool_alloc(48, 16, GFP_ATOMIC | __GFP_NOWARN);
 	if (st->p) {
-		if (!all_zero(st->p, 48))
+		if (!kt_zeroed(st->p, 48))
 			atomic_inc(&c->corrupt);
-		fill(st->p, 48, 0x77);
+		kt_fill(st->p, 48, 0x77);
 	}
 	atomic_inc(&c->timer_ops);
 	if (atomic_read(&c->stop))
@@ -427,7 +394,7 @@ static int stress_thread(void *arg)
 	for (i = 0; i < 1500; i++) {
 		k = prandom_u32_state(&rnd) % 32;
 		if (live[k]) {
-			if (!check_fill(live[k], sz[k], k))
+			if (!kt_filled(live[k], sz[k], k))
 				atomic_inc(&c->corrupt);
 			pcpupool_free(live[k]);
 			live[k] = NULL;
@@ -441,9 +408,9 @@ static int stress_thread(void *arg)
 			if (i % 5 == 0)
 				local_bh_enable();
 			if (live[k]) {
-				if (!all_zero(live[k], sz[k]))
+				if (!kt_zeroed(live[k], sz[k]))
 					atomic_inc(&c->corrupt);
-				fill(live[k], sz[k], k);
+				kt_fill(live[k], sz[k], k);
 			}
 		}
 		atomic_inc(&c->ops);
@@ -451,20 +418,19 @@ static int stress_thread(void *arg)
 			cond_resched();
 	}
 	for (k = 0; k < 32; k++) {
-		if (live[k] && !check_fill(live[k], sz[k], k))
+		if (live[k] && !kt_filled(live[k], sz[k], k))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(live[k]);
 	}
-	atomic_inc(&c->done);
+	kt_gang_done(&c->gang);
 	return 0;
 }
 
 static void test_concurrency(struct kunit *test)
 {
 	struct stress_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
-	struct task_struct *t[NR_CPUS] = {};
 	struct pcpupool_stats before, after;
-	int cpu, n = 0;
+	int cpu, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->test = test;
@@ -476,34 +442,19 @@ static void test_concurrency(struct kunit *test)
 		st->ctx = c;
 		hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		st->timer.function = stress_timer_fn;
-		t[cpu] = kthread_create_on_cpu(stress_thread, c, cpu, "pcpupool_st/%u");
-		if (!IS_ERR(t[cpu])) {
-			get_task_struct(t[cpu]);
-			wake_up_process(t[cpu]);
-			n++;
-		} else {
-			t[cpu] = NULL;
-		}
+		kt_gang_add(&c->gang, stress_thread, c, cpu, true, "pcpupool_st/%u");
 	}
 	cpus_read_unlock();
 	for_each_online_cpu(cpu)
 		smp_call_on_cpu(cpu, stress_start_timer, &c->timers[cpu], false);
-	/* kthread_stop() before a thread ran would skip its function */
-	while (atomic_read(&c->done) < n)
-		msleep(20);
-	for_each_online_cpu(cpu) {
-		if (t[cpu]) {
-			kthread_stop(t[cpu]);
-			put_task_struct(t[cpu]);
-		}
-	}
+	n = kt_gang_stop(&c->gang);
 	atomic_set(&c->stop, 1);
 	for_each_online_cpu(cpu)
 		hrtimer_cancel(&c->timers[cpu].timer);
 	for_each_online_cpu(cpu) {
 		struct stress_timer *st = &c->timers[cpu];
 
-		if (st->p && !check_fill(st->p, 48, 0x77))
+		if (st->p && !kt_filled(st->p, 48, 0x77))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(st->p);
 	}

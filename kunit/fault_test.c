@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "util.h"
 
 static unsigned int stress_ms = 4000;
 module_param(stress_ms, uint, 0444);
@@ -142,29 +143,12 @@ struct kunit_suite pcpupool_fault_suite = {
 /* ---- stress ---- */
 struct stress {
 	struct pcpupool_mempool *mp;
-	atomic_t corrupt, ops, irq_ops, hotplug, tunes, done;
+	atomic_t corrupt, ops, irq_ops, hotplug, tunes;
+	struct kt_gang gang;
 	unsigned long deadline;
 };
 
-static void fill(void __percpu *p, size_t size, u8 tag)
-{
-	int cpu;
 
-	for_each_possible_cpu(cpu)
-		memset(pcpupool_ptr(p, cpu), tag ^ cpu, size);
-}
-
-static bool check(void __percpu *p, size_t size, u8 tag)
-{
-	int cpu;
-	size_t i;
-
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < size; i++)
-			if (((u8 *)pcpupool_ptr(p, cpu))[i] != (u8)(tag ^ cpu))
-				return false;
-	return true;
-}
 
 static int stress_worker(void *arg)
 {
@@ -184,7 +168,7 @@ static int stress_worker(void *arg)
 	while (time_before(jiffies, s->deadline)) {
 		k = prandom_u32_state(&rnd) % 48;
 		if (live[k]) {
-			if (!check(live[k], sz[k], k))
+			if (!kt_filled(live[k], sz[k], k))
 				atomic_inc(&s->corrupt);
 			if (k < 8)
 				pcpupool_mempool_free(s->mp, live[k]);
@@ -207,13 +191,13 @@ static int stress_worker(void *arg)
 				local_bh_enable();
 		}
 		if (live[k])
-			fill(live[k], sz[k], k);
+			kt_fill(live[k], sz[k], k);
 		atomic_inc(&s->ops);
 		if (++i % 32 == 0)
 			cond_resched();
 	}
 	for (k = 0; k < 48; k++) {
-		if (live[k] && !check(live[k], sz[k], k))
+		if (live[k] && !kt_filled(live[k], sz[k], k))
 			atomic_inc(&s->corrupt);
 		if (k < 8)
 			pcpupool_mempool_free(s->mp, live[k]);
@@ -222,7 +206,7 @@ static int stress_worker(void *arg)
 	}
 	kfree(live);
 	kfree(sz);
-	atomic_inc(&s->done);
+	kt_gang_done(&s->gang);
 	return 0;
 }
 
@@ -238,21 +222,21 @@ static enum hrtimer_restart stress_irq(struct hrtimer *t)
 	struct stress_timer *st = container_of(t, struct stress_timer, t);
 
 	if (st->p) {
-		if (!check(st->p, 24, 0x66))
+		if (!kt_filled(st->p, 24, 0x66))
 			atomic_inc(&st->s->corrupt);
 		pcpupool_free(st->p);
 	}
 	if (st->q) {
-		if (!check(st->q, 40, 0x77))
+		if (!kt_filled(st->q, 40, 0x77))
 			atomic_inc(&st->s->corrupt);
 		pcpupool_mempool_free(st->s->mp, st->q);
 	}
 	st->p = pcpupool_alloc(24, 8, GFP_ATOMIC | __GFP_NOWARN);
 	st->q = pcpupool_mempool_alloc(st->s->mp, GFP_ATOMIC);
 	if (st->p)
-		fill(st->p, 24, 0x66);
+		kt_fill(st->p, 24, 0x66);
 	if (st->q)
-		fill(st->q, 40, 0x77);
+		kt_fill(st->q, 40, 0x77);
 	atomic_inc(&st->s->irq_ops);
 	if (READ_ONCE(st->stop))
 		return HRTIMER_NORESTART;
@@ -280,7 +264,7 @@ static int stress_chaos(void *arg)
 		round++;
 	}
 	pcpupool_test_set_watermarks(2, 4, 64);
-	atomic_inc(&s->done);
+	kt_gang_done(&s->gang);
 	return 0;
 }
 
@@ -288,9 +272,8 @@ static void test_stress(struct kunit *test)
 {
 	struct stress *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	struct stress_timer *tm = kcalloc(nr_cpu_ids, sizeof(*tm), GFP_KERNEL);
-	struct task_struct *w[NR_CPUS + 1] = {};
 	struct pcpupool_stats before, after;
-	int cpu, n = 0, i;
+	int cpu, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, tm);
@@ -306,34 +289,18 @@ static void test_stress(struct kunit *test)
 		hrtimer_start(&tm[cpu].t, ns_to_ktime((cpu + 1) * 300 * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL_HARD);
 		/* not bound: CPUs go offline under them */
-		w[n] = kthread_create(stress_worker, s, "pcpupool_stress/%d", cpu);
-		if (!IS_ERR(w[n])) {
-			get_task_struct(w[n]);
-			wake_up_process(w[n]);
-			n++;
-		}
+		kt_gang_add(&s->gang, stress_worker, s, cpu, false, "pcpupool_stress/%d");
 	}
-	w[n] = kthread_create(stress_chaos, s, "pcpupool_chaos");
-	if (!IS_ERR(w[n])) {
-		get_task_struct(w[n]);
-		wake_up_process(w[n]);
-		n++;
-	}
-	/* kthread_stop() before a thread ran would skip its function */
-	while (atomic_read(&s->done) < n)
-		msleep(20);
-	for (i = 0; i < n; i++) {
-		kthread_stop(w[i]);
-		put_task_struct(w[i]);
-	}
+	kt_gang_add(&s->gang, stress_chaos, s, -1, false, "pcpupool_chaos");
+	kt_gang_stop(&s->gang);
 	for_each_possible_cpu(cpu) {
 		if (!tm[cpu].s)
 			continue;
 		WRITE_ONCE(tm[cpu].stop, true);
 		hrtimer_cancel(&tm[cpu].t);
-		if (tm[cpu].p && !check(tm[cpu].p, 24, 0x66))
+		if (tm[cpu].p && !kt_filled(tm[cpu].p, 24, 0x66))
 			atomic_inc(&s->corrupt);
-		if (tm[cpu].q && !check(tm[cpu].q, 40, 0x77))
+		if (tm[cpu].q && !kt_filled(tm[cpu].q, 40, 0x77))
 			atomic_inc(&s->corrupt);
 		pcpupool_free(tm[cpu].p);
 		pcpupool_mempool_free(s->mp, tm[cpu].q);

@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "util.h"
 
 #define MIN_NR 8
 
@@ -30,37 +31,8 @@ static struct pcpupool_mempool_stats mstats(struct pcpupool_mempool *mp)
 	return st;
 }
 
-static bool zeroed(void __percpu *p, size_t size)
-{
-	int cpu;
-	size_t i;
 
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < size; i++)
-			if (((u8 *)pcpupool_ptr(p, cpu))[i])
-				return false;
-	return true;
-}
 
-static void scribble(void __percpu *p, size_t size, u8 v)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(pcpupool_ptr(p, cpu), v + cpu, size);
-}
-
-static bool scribbled(void __percpu *p, size_t size, u8 v)
-{
-	int cpu;
-	size_t i;
-
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < size; i++)
-			if (((u8 *)pcpupool_ptr(p, cpu))[i] != (u8)(v + cpu))
-				return false;
-	return true;
-}
 
 static unsigned long switches(void)
 {
@@ -95,8 +67,8 @@ static void test_reserve_honoured(struct kunit *test)
 		}
 		got += !!p[i];
 		if (p[i]) {
-			KUNIT_EXPECT_TRUE(test, zeroed(p[i], 64));
-			scribble(p[i], 64, i);
+			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 64));
+			kt_fill(p[i], 64, i);
 		}
 	}
 	KUNIT_EXPECT_EQ(test, switches(), sw);
@@ -122,7 +94,7 @@ static void test_reserve_honoured(struct kunit *test)
 	p[0] = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	KUNIT_ASSERT_NOT_NULL(test, p[0]);
-	KUNIT_EXPECT_TRUE(test, zeroed(p[0], 64));
+	KUNIT_EXPECT_TRUE(test, kt_zeroed(p[0], 64));
 	pcpupool_mempool_free(mp, p[0]);
 	pcpupool_mempool_destroy(mp);
 }
@@ -248,6 +220,70 @@ static void test_hotplug_drains(struct kunit *test)
 	pcpupool_mempool_destroy(a.mp);
 }
 
+/*
+ * The reserve is a guarantee on every CPU: with most elements parked in
+ * CPU 1's magazine, a constrained caller on CPU 2 gets the depot's and
+ * then CPU 1's (stolen one by one): all min_nr of them, then NULL.
+ */
+struct take_arg {
+	struct pcpupool_mempool *mp;
+	struct completion done;
+	int got;
+};
+
+static int take_all(void *arg)
+{
+	struct take_arg *a = arg;
+	void __percpu *p[20];
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		spin_lock_irqsave(&mp_lock, flags);
+		p[i] = pcpupool_mempool_alloc(a->mp, GFP_ATOMIC);
+		spin_unlock_irqrestore(&mp_lock, flags);
+		a->got += !!p[i];
+	}
+	for (i = 0; i < 20; i++)
+		pcpupool_mempool_free(a->mp, p[i]);
+	complete(&a->done);
+	return 0;
+}
+
+static void test_reserve_any_cpu(struct kunit *test)
+{
+	struct hp_arg h = { .mp = pcpupool_mempool_create("t_any", 24, 8, 16, GFP_KERNEL) };
+	struct take_arg a = { .mp = h.mp };
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, h.mp);
+	if (!cpu_online(1) || !cpu_online(2)) {
+		pcpupool_mempool_destroy(h.mp);
+		kunit_skip(test, "needs CPUs 1 and 2 online");
+	}
+	init_completion(&h.done);
+	init_completion(&a.done);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
+	t = kthread_create_on_cpu(fill_magazine, &h, 1, "pcpupool_fill/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wake_up_process(t);
+	wait_for_completion(&h.done);
+	/* 9 elements sit in CPU 1's magazine, 7 in the depot; no refill */
+	pcpupool_test_hold_mutex(1);
+	KUNIT_EXPECT_GT(test, mstats(h.mp).in_magazines, 0ULL);
+	t = kthread_create_on_cpu(take_all, &a, 2, "pcpupool_take/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wake_up_process(t);
+	wait_for_completion(&a.done);
+	pcpupool_test_hold_mutex(0);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	KUNIT_EXPECT_EQ(test, a.got, 16);
+	KUNIT_EXPECT_EQ(test, mstats(h.mp).failures, 4ULL);
+	KUNIT_EXPECT_EQ(test, mstats(h.mp).outstanding, 0ULL);
+	KUNIT_EXPECT_EQ(test, mstats(h.mp).reserved, 16ULL);
+	pcpupool_mempool_destroy(h.mp);
+}
+
 static void test_resize(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_resize", 200, 8, 4, GFP_KERNEL);
@@ -291,10 +327,111 @@ static void test_destroy_with_elements_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc + 4, before.nr_cur_alloc);
 }
 
+/* One counter, read out of line (keeps KASAN stack frames small). */
+static noinline unsigned long long mst_field(struct pcpupool_mempool *mp, size_t off)
+{
+	struct pcpupool_mempool_stats st;
+
+	pcpupool_mempool_get_stats(mp, &st);
+	return *(unsigned long long *)((char *)&st + off);
+}
+
+static noinline unsigned long long pst_field(size_t off)
+{
+	struct pcpupool_stats st;
+
+	pcpupool_get_stats(&st);
+	return *(unsigned long long *)((char *)&st + off);
+}
+
+#define MST(mp, f) mst_field(mp, offsetof(struct pcpupool_mempool_stats, f))
+#define PST(f) pst_field(offsetof(struct pcpupool_stats, f))
+
+/*
+ * Misused frees never reach a reserve: a pointer pcpupool does not own, a
+ * plain allocation, an interior pointer, another pool's element, a double
+ * free, and pcpupool_free() of an element sitting in a reserve.  Each is
+ * refused and counted (WARN_ONCE per kind: expected splats); both pools
+ * then hand out distinct, intact elements and nothing leaks.
+ */
+static void test_misuse_refused(struct kunit *test)
+{
+	struct pcpupool_mempool *a = pcpupool_mempool_create("t_mis_a", 64, 8, 4, GFP_KERNEL);
+	struct pcpupool_mempool *b = pcpupool_mempool_create("t_mis_b", 64, 8, 4, GFP_KERNEL);
+	unsigned long long before;
+	void __percpu *ea, *eb, *plain, *r, *got[8];
+	unsigned long long res, live, misuse;
+	static u64 not_ours[8];
+	int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NE(test, MST(a, id), 0ULL);
+	KUNIT_EXPECT_NE(test, MST(a, id), MST(b, id));
+	before = PST(nr_cur_alloc);
+	ea = pcpupool_mempool_alloc(a, GFP_KERNEL);
+	eb = pcpupool_mempool_alloc(b, GFP_KERNEL);
+	plain = pcpupool_alloc(64, 8, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, ea && eb && plain);
+	kt_fill(ea, 64, 1);
+	kt_fill(eb, 64, 2);
+
+	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
+	pcpupool_mempool_free(b, (void __percpu *)not_ours);
+	pcpupool_mempool_free(b, plain);
+	pcpupool_mempool_free(b, (void __percpu *)((char __percpu *)ea + 8));
+	pcpupool_mempool_free(b, ea);
+	pr_info("pcpupool-test: expect-splat-end\n");
+	KUNIT_EXPECT_EQ(test, MST(b, misuse), 4ULL);
+	KUNIT_EXPECT_EQ(test, MST(a, outstanding), 1ULL);
+	KUNIT_EXPECT_EQ(test, MST(b, outstanding), 1ULL);
+	KUNIT_EXPECT_TRUE(test, kt_filled(ea, 64, 1));
+	KUNIT_EXPECT_TRUE(test, kt_filled(eb, 64, 2));
+
+	/* a reserve element: back in the reserve, then freed twice */
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1);
+	r = pcpupool_mempool_alloc(a, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	pcpupool_mempool_free(a, r);
+	res = MST(a, reserved);
+	live = PST(nr_cur_alloc);
+	misuse = PST(nr_misuse);
+	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
+	pcpupool_mempool_free(a, r);
+	pcpupool_free(r);
+	pr_info("pcpupool-test: expect-splat-end\n");
+	KUNIT_EXPECT_EQ(test, MST(a, misuse), 1ULL);
+	KUNIT_EXPECT_EQ(test, MST(a, reserved), res);
+	KUNIT_EXPECT_EQ(test, PST(nr_cur_alloc), live);
+	KUNIT_EXPECT_EQ(test, PST(nr_misuse), misuse + 1);
+
+	/* both still hand out distinct elements, a's reserve included */
+	for (i = 0; i < 8; i++) {
+		got[i] = pcpupool_mempool_alloc(a, i % 2 ? GFP_NOIO : GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, got[i]);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE(test, got[i], got[j]);
+	}
+	for (i = 0; i < 8; i++)
+		pcpupool_mempool_free(a, got[i]);
+	pcpupool_mempool_free(a, ea);
+	pcpupool_mempool_free(b, eb);
+	KUNIT_EXPECT_EQ(test, MST(a, misuse), 1ULL);
+	KUNIT_EXPECT_EQ(test, MST(b, misuse), 4ULL);
+	KUNIT_EXPECT_EQ(test, MST(a, outstanding), 0ULL);
+	pcpupool_free(plain);
+	pcpupool_mempool_destroy(a);
+	pcpupool_mempool_destroy(b);
+	/* each pool held its reserve (4) and its percpu state (2) */
+	KUNIT_EXPECT_EQ(test, PST(nr_cur_alloc) + 12, before);
+	KUNIT_EXPECT_NULL(test, pcpupool_test_check());
+}
+
 /* Several pools at once, and concurrency from threads and hardirqs. */
 struct mp_stress {
 	struct pcpupool_mempool *mp[3];
-	atomic_t corrupt, ops, done;
+	atomic_t corrupt, ops;
+	struct kt_gang gang;
 	bool stop;
 };
 
@@ -312,7 +449,7 @@ static int mp_thread(void *arg)
 		k = prandom_u32_state(&rnd) % 24;
 		j = k % 3;
 		if (live[k]) {
-			if (!scribbled(live[k], mp_sizes[j], k))
+			if (!kt_filled(live[k], mp_sizes[j], k))
 				atomic_inc(&s->corrupt);
 			pcpupool_mempool_free(s->mp[j], live[k]);
 			live[k] = NULL;
@@ -325,9 +462,9 @@ static int mp_thread(void *arg)
 			if (i % 7 == 0)
 				local_bh_enable();
 			if (live[k]) {
-				if (!zeroed(live[k], mp_sizes[j]))
+				if (!kt_zeroed(live[k], mp_sizes[j]))
 					atomic_inc(&s->corrupt);
-				scribble(live[k], mp_sizes[j], k);
+				kt_fill(live[k], mp_sizes[j], k);
 			}
 		}
 		atomic_inc(&s->ops);
@@ -335,11 +472,11 @@ static int mp_thread(void *arg)
 			cond_resched();
 	}
 	for (k = 0; k < 24; k++) {
-		if (live[k] && !scribbled(live[k], mp_sizes[k % 3], k))
+		if (live[k] && !kt_filled(live[k], mp_sizes[k % 3], k))
 			atomic_inc(&s->corrupt);
 		pcpupool_mempool_free(s->mp[k % 3], live[k]);
 	}
-	atomic_inc(&s->done);
+	kt_gang_done(&s->gang);
 	return 0;
 }
 
@@ -354,13 +491,13 @@ static enum hrtimer_restart mp_timer_fn(struct hrtimer *t)
 	struct mp_timer *mt = container_of(t, struct mp_timer, t);
 
 	if (mt->p) {
-		if (!scribbled(mt->p, 8, 0x40))
+		if (!kt_filled(mt->p, 8, 0x40))
 			atomic_inc(&mt->s->corrupt);
 		pcpupool_mempool_free(mt->s->mp[0], mt->p);
 	}
 	mt->p = pcpupool_mempool_alloc(mt->s->mp[0], GFP_ATOMIC);
 	if (mt->p)
-		scribble(mt->p, 8, 0x40);
+		kt_fill(mt->p, 8, 0x40);
 	if (READ_ONCE(mt->s->stop))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(400 * NSEC_PER_USEC));
@@ -379,8 +516,7 @@ static void test_concurrent_pools(struct kunit *test)
 {
 	struct mp_stress *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	struct mp_timer *mt = kcalloc(nr_cpu_ids, sizeof(*mt), GFP_KERNEL);
-	struct task_struct *t[NR_CPUS] = {};
-	int cpu, i, n = 0;
+	int cpu, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, mt);
@@ -396,28 +532,13 @@ static void test_concurrent_pools(struct kunit *test)
 		hrtimer_init(&mt[cpu].t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		mt[cpu].t.function = mp_timer_fn;
 		smp_call_on_cpu(cpu, start_mp_timer, &mt[cpu], false);
-		t[cpu] = kthread_create_on_cpu(mp_thread, s, cpu, "pcpupool_mp/%u");
-		if (IS_ERR(t[cpu])) {
-			t[cpu] = NULL;
-		} else {
-			get_task_struct(t[cpu]);
-			wake_up_process(t[cpu]);
-			n++;
-		}
+		kt_gang_add(&s->gang, mp_thread, s, cpu, true, "pcpupool_mp/%u");
 	}
-	/* kthread_stop() before a thread ran would skip its function */
-	while (atomic_read(&s->done) < n)
-		msleep(20);
-	for_each_online_cpu(cpu) {
-		if (t[cpu]) {
-			kthread_stop(t[cpu]);
-			put_task_struct(t[cpu]);
-		}
-	}
+	kt_gang_stop(&s->gang);
 	WRITE_ONCE(s->stop, true);
 	for_each_online_cpu(cpu) {
 		hrtimer_cancel(&mt[cpu].t);
-		if (mt[cpu].p && !scribbled(mt[cpu].p, 8, 0x40))
+		if (mt[cpu].p && !kt_filled(mt[cpu].p, 8, 0x40))
 			atomic_inc(&s->corrupt);
 		pcpupool_mempool_free(s->mp[0], mt[cpu].p);
 	}
@@ -439,8 +560,10 @@ static struct kunit_case mempool_cases[] = {
 	KUNIT_CASE(test_allocator_first),
 	KUNIT_CASE(test_magazine_local),
 	KUNIT_CASE(test_hotplug_drains),
+	KUNIT_CASE(test_reserve_any_cpu),
 	KUNIT_CASE(test_resize),
 	KUNIT_CASE(test_destroy_with_elements_out),
+	KUNIT_CASE(test_misuse_refused),
 	KUNIT_CASE_SLOW(test_concurrent_pools),
 	{}
 };

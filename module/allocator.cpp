@@ -30,20 +30,36 @@ void Pool::relocate(Chunk* c)
 	slots_[slot].push_back(c);
 }
 
-Chunk* Pool::lookup(uptr p) const
+Chunk* ChunkIndex::find(uptr p) const
 {
-	u32 lo = 0, hi = nr_chunks_;
+	u32 lo = 0, hi = n;
 	while (lo < hi) {
 		u32 mid = (lo + hi) / 2;
-		Chunk* c = index_[mid];
-		if (p < c->base())
+		Chunk* ch = c[mid];
+		if (p < ch->base())
 			hi = mid;
-		else if (p >= c->end())
+		else if (p >= ch->end())
 			lo = mid + 1;
 		else
-			return c;
+			return ch;
 	}
 	return nullptr;
+}
+
+Chunk* Pool::lookup(uptr p) const
+{
+	lock_.assert_held();
+	return index_ ? index_->find(p) : nullptr;
+}
+
+u8* Pool::tag_of(const void* ptr) const
+{
+	uptr p = reinterpret_cast<uptr>(ptr);
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	Chunk* c = idx ? idx->find(p) : nullptr;
+	if (!c || (p - c->base()) % kTagBytes)
+		return nullptr;
+	return c->tag(p - c->base());
 }
 
 Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
@@ -66,17 +82,14 @@ Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
 
 void Pool::zero(const Placement& pl, u32 bytes)
 {
-	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
-		if (pcpu_cpu_possible(cpu))
-			pcpu_memset(reinterpret_cast<void*>(
-					    pl.chunk->addr(cpu, pl.off * kMinAllocBytes)),
-				    0, bytes);
-	}
+	for (u32 cpu : possible_cpus())
+		pcpu_memset(reinterpret_cast<void*>(pl.chunk->addr(cpu, pl.off * kMinAllocBytes)),
+			    0, bytes);
 }
 
 // ---- allocation --------------------------------------------------------
 
-void* Pool::alloc(usize bytes, usize align, Gfp gfp)
+void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 {
 	if (PCPU_UNLIKELY(!bytes || bytes > unit_bytes_ || align > page_bytes_ ||
 			  !is_pow2(align ? align : 1))) {
@@ -93,8 +106,9 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp)
 	// The effective constraint, once, at the entry (issue: NOFS/NOIO).
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
 	bool atomic = !ctx.may_sleep();
-	void* p = atomic ? alloc_atomic(bits, align_bits, bytes, ctx)
-			 : alloc_sleepable(bits, align_bits, bytes, ctx);
+	PCPU_BUG_ON(tag && align % kTagBytes);
+	void* p = atomic ? alloc_atomic(bits, align_bits, bytes, tag, ctx)
+			 : alloc_sleepable(bits, align_bits, bytes, tag, ctx);
 	if (PCPU_UNLIKELY(pcpu_trace_mask)) {
 		if (p && (pcpu_trace_mask & PCPU_TRACE_ALLOC))
 			pcpu_trace_alloc(p, bytes, align, gfp.raw(), atomic);
@@ -104,9 +118,11 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp)
 	return p;
 }
 
-void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, bool atomic)
+void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic)
 {
 	lock_.assert_held();
+	if (tag)
+		__atomic_store_n(pl.chunk->tag(pl.off * kMinAllocBytes), tag, __ATOMIC_RELAXED);
 	st_.nr_alloc++;
 	st_.nr_cur_alloc++;
 	st_.nr_max_alloc = max(st_.nr_max_alloc, st_.nr_cur_alloc);
@@ -123,7 +139,7 @@ void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, bool atomic)
 }
 
 // The atomic path: populated memory only, pool lock only, never sleeps.
-void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx)
+void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx)
 {
 	Placement pl;
 	void* p = nullptr;
@@ -133,7 +149,7 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ct
 		if (!pcpu_fault_should_fail(PCPU_SITE_ATOMIC))
 			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
 		if (pl) {
-			p = finish_alloc(pl, bits, bytes, /*atomic=*/true);
+			p = finish_alloc(pl, bits, bytes, tag, /*atomic=*/true);
 		} else {
 			st_.atomic_alloc_failed++;
 			failed_since_balance_ = true;
@@ -152,7 +168,7 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ct
 	return p;
 }
 
-void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx)
+void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx)
 {
 	pcpu_might_sleep();
 	// NOFAIL must not give up on a signal; everyone else may (seed 003:
@@ -171,7 +187,7 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx&
 			SpinIrqGuard g(lock_);
 			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
 			if (pl) {
-				void* p = finish_alloc(pl, bits, bytes, false);
+				void* p = finish_alloc(pl, bits, bytes, tag, false);
 				g.unlock();
 				zero(pl, bytes);
 				return p;
@@ -181,7 +197,7 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx&
 		if (pl) {
 			if (populate_range(pl.chunk, pl.off, bits, m)) {
 				SpinIrqGuard g(lock_);
-				void* p = finish_alloc(pl, bits, bytes, false);
+				void* p = finish_alloc(pl, bits, bytes, tag, false);
 				g.unlock();
 				zero(pl, bytes);
 				return p;
@@ -204,7 +220,7 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx&
 
 // ---- free --------------------------------------------------------------
 
-void Pool::free(void* ptr)
+void Pool::free_impl(void* ptr, bool elem)
 {
 	if (!ptr)
 		return;
@@ -221,9 +237,22 @@ void Pool::free(void* ptr)
 			return;
 		}
 		u32 off = p - c->base();
+		u8* tag = off % kTagBytes ? nullptr : c->tag(off);
+		u8 tv = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
+		if (PCPU_UNLIKELY(tv && !(tv & kTagOut) && !elem)) {
+			st_.nr_misuse++;
+			g.unlock();
+			PCPU_WARN_ONCE(true,
+				       "pcpupool_free of %px, an element in the reserve of mempool "
+				       "#%u: it stays there",
+				       ptr, tv >> 1);
+			return;
+		}
 		u32 bits = off % kMinAllocBytes ? 0 : update(c, [&](AreaMap& m) {
 			return m.free(off / kMinAllocBytes);
 		});
+		if (bits && tv)
+			__atomic_store_n(tag, 0, __ATOMIC_RELAXED);
 		if (!bits) {
 			st_.nr_misuse++;
 			u32 g0 = off / kMinAllocBytes;
@@ -255,28 +284,42 @@ void Pool::free(void* ptr)
 
 // ---- chunks and population (allocator mutex held) -----------------------
 
-bool Pool::grow_index(const MutexCtx& m)
+ChunkIndex* Pool::new_index(Chunk* add, const MutexCtx& m)
 {
-	if (nr_chunks_ < index_cap_)
-		return true;
-	u32 cap = index_cap_ ? index_cap_ * 2 : 16;
+	mutex_.assert_held(); // the index changes only under the mutex
+	u32 n = nr_chunks() + (add ? 1 : 0);
 	if (pcpu_fault_should_fail(PCPU_SITE_META))
-		return false;
-	Chunk** idx = new (m.gfp()) Chunk*[cap];
+		return nullptr;
 	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
+	auto* idx = static_cast<ChunkIndex*>(
+		pcpu_rcu_kmalloc(sizeof(ChunkIndex) + n * sizeof(Chunk*), m.gfp().raw()));
 	if (!idx)
-		return false;
-	Chunk** old;
+		return nullptr;
+	u32 k = 0;
+	for (u32 i = 0; i < nr_chunks(); i++) {
+		Chunk* c = index_->c[i];
+		if (add && add->base() < c->base()) {
+			idx->c[k++] = add;
+			add = nullptr;
+		}
+		if (!c->dropping)
+			idx->c[k++] = c;
+	}
+	if (add)
+		idx->c[k++] = add;
+	idx->n = k;
+	return idx;
+}
+
+void Pool::publish_index(ChunkIndex* idx)
+{
+	ChunkIndex* old;
 	{
 		SpinIrqGuard g(lock_);
-		for (u32 i = 0; i < nr_chunks_; i++)
-			idx[i] = index_[i];
 		old = index_;
-		index_ = idx;
-		index_cap_ = cap;
+		__atomic_store_n(&index_, idx, __ATOMIC_RELEASE);
 	}
-	delete[] old;
-	return true;
+	pcpu_rcu_kfree(old);
 }
 
 Chunk* Pool::create_chunk(const MutexCtx& m)
@@ -287,7 +330,8 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	Chunk* c = new (m.gfp()) Chunk;
 	if (!c)
 		return nullptr;
-	if (!c->map.init(unit_bytes_, page_bytes_, m.gfp()) || !grow_index(m)) {
+	c->tags_ = new (m.gfp()) u8[unit_bytes_ / kTagBytes]();
+	if (!c->tags_ || !c->map.init(unit_bytes_, page_bytes_, m.gfp())) {
 		delete c;
 		return nullptr;
 	}
@@ -304,25 +348,26 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	c->vm_ = vm;
 	c->base_ = reinterpret_cast<uptr>(vm);
 	c->unit_bytes_ = unit_bytes_;
+	ChunkIndex* idx = new_index(c, m);
+	if (!idx) {
+		pcpu_vm_release(vm);
+		delete c;
+		return nullptr;
+	}
+	publish_index(idx);
 	SpinIrqGuard g(lock_);
 	c->id = next_chunk_id_++;
-	u32 i = nr_chunks_;
-	while (i > 0 && index_[i - 1]->base() > c->base()) {
-		index_[i] = index_[i - 1];
-		i--;
-	}
-	index_[i] = c;
-	nr_chunks_++;
 	relocate(c);
 	st_.nr_chunk_create++;
-	st_.nr_max_chunks = max<u64>(st_.nr_max_chunks, nr_chunks_);
+	st_.nr_max_chunks = max<u64>(st_.nr_max_chunks, nr_chunks());
 	g.unlock();
 	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 		pcpu_trace_chunk(vm, c->id, 1);
 	return c;
 }
 
-// @c is wholly free and already off the slot lists and the index.
+// @c is wholly free, off the slot lists and out of the index for a grace
+// period: no reader can reach it.
 void Pool::destroy_chunk(Chunk* c, const MutexCtx& m)
 {
 	pcpu_page_list pages;
@@ -353,10 +398,8 @@ void Pool::unmap_block(Chunk* c, u32 block, pcpu_page_list* pages)
 {
 	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 		pcpu_trace_pages(c->id, block, nr_possible_, 0);
-	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
-		if (pcpu_cpu_possible(cpu))
-			pcpu_vm_unmap_page(c->addr(cpu, block * page_bytes_), pages);
-	}
+	for (u32 cpu : possible_cpus())
+		pcpu_vm_unmap_page(c->addr(cpu, block * page_bytes_), pages);
 }
 
 void Pool::flush_and_free(pcpu_page_list* pages, u32 nr_blocks)
@@ -377,9 +420,7 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 	if (c->map.block_populated(block))
 		return true;
 	Gfp gfp = m.gfp();
-	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
-		if (!pcpu_cpu_possible(cpu))
-			continue;
+	for (u32 cpu : possible_cpus()) {
 		void* page = nullptr;
 		if (!pcpu_fault_should_fail(PCPU_SITE_BACKING)) {
 			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), 1);
@@ -393,10 +434,10 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			// have cached them: flush before freeing.
 			pcpu_page_list pages;
 			pcpu_page_list_init(&pages);
-			for (u32 prev = 0; prev < cpu; prev++) {
-				if (pcpu_cpu_possible(prev))
-					pcpu_vm_unmap_page(c->addr(prev, block * page_bytes_),
-							   &pages);
+			for (u32 prev : possible_cpus()) {
+				if (prev == cpu)
+					break;
+				pcpu_vm_unmap_page(c->addr(prev, block * page_bytes_), &pages);
 			}
 			pcpu_vm_flush_tlb_all();
 			pcpu_page_list_free(&pages);
@@ -439,14 +480,19 @@ int Pool::init(u32 unit_bytes)
 		return -22; // -EINVAL
 	unit_bytes_ = unit_bytes;
 	nr_units_ = pcpu_nr_cpu_ids();
-	nr_possible_ = 0;
-	for (u32 cpu = 0; cpu < nr_units_; cpu++)
-		nr_possible_ += pcpu_cpu_possible(cpu) ? 1 : 0;
 	nr_slots_ = fls64(unit_bytes_) + 2;
 	PCPU_BUG_ON(nr_slots_ > kMaxSlots);
 	unit_off_ = new (Gfp::kernel()) unsigned long[nr_units_];
-	if (!unit_off_)
+	cpus_ = new (Gfp::kernel()) u32[nr_units_];
+	if (!unit_off_ || !cpus_) {
+		exit();
 		return -12;
+	}
+	nr_possible_ = 0;
+	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
+		if (pcpu_cpu_possible(cpu))
+			cpus_[nr_possible_++] = cpu;
+	}
 	for (u32 cpu = 0; cpu < nr_units_; cpu++)
 		unit_off_[cpu] = uptr(cpu) * unit_bytes_;
 	if (!lock_.init(PCPU_LOCK_POOL) || !mutex_.init(PCPU_LOCK_ALLOC_MUTEX)) {
@@ -482,11 +528,16 @@ void Pool::exit()
 				 "chunks",
 				 st_.nr_cur_alloc, st_.live_bytes);
 		}
-		while (nr_chunks_) {
-			Chunk* c;
+		ChunkIndex* idx = index_;
+		{
+			SpinIrqGuard g(lock_);
+			__atomic_store_n(&index_, nullptr, __ATOMIC_RELEASE);
+		}
+		pcpu_synchronize_rcu();
+		for (u32 i = 0; idx && i < idx->n; i++) {
+			Chunk* c = idx->c[i];
 			{
 				SpinIrqGuard g(lock_);
-				c = index_[--nr_chunks_];
 				List<Chunk, &Chunk::slot_node>::remove(c);
 				// Live allocations are dropped with the chunk.
 				u32 empty = c->map.nr_empty_populated();
@@ -495,12 +546,13 @@ void Pool::exit()
 			}
 			destroy_chunk(c, m);
 		}
+		pcpu_rcu_kfree(idx);
 	}
-	delete[] index_;
-	index_ = nullptr;
-	index_cap_ = 0;
 	delete[] unit_off_;
 	unit_off_ = nullptr;
+	delete[] cpus_;
+	cpus_ = nullptr;
+	nr_possible_ = 0;
 	mutex_.destroy();
 	lock_.destroy();
 }

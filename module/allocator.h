@@ -17,8 +17,9 @@
 // Chunks sit on slot lists by their largest free run (slot = fls(bytes),
 // 0 = full, the last slot = wholly free), so a search starts at the first
 // slot that can hold the request and visits partly used chunks before free
-// ones.  A sorted array of chunk bases maps a pointer back to its chunk for
-// free(), under the pool lock.
+// ones.  The chunk index (ChunkIndex below) maps a pointer back to its
+// chunk: under the pool lock for free(), and without any lock, inside an
+// RCU read-side section, for the mempool's element tags (chunk.h).
 //
 // The balance work (balance.cpp) runs on an unbound WQ_MEM_RECLAIM
 // workqueue under the mutex: it keeps the number of empty populated pages
@@ -46,13 +47,40 @@ public:
 		  nofail_(ctx.nofail())
 	{
 		PCPU_BUG_ON(!held.held());
+		if (nofail_)
+			gfp_ = gfp_.with(pcpu_gfp.nofail);
 	}
-	Gfp gfp() const { return nofail_ ? gfp_.with(pcpu_gfp.nofail) : gfp_; }
+	Gfp gfp() const { return gfp_; }
 	bool nofail() const { return nofail_; }
 
 private:
 	Gfp gfp_;
 	bool nofail_;
+};
+
+// Every chunk, sorted by base.  Never changed in place: creating or
+// destroying chunks (under the allocator mutex) publishes a new copy under
+// the pool lock and frees the old one after an RCU grace period; a chunk
+// itself is freed only after a grace period once it is out of the index.
+// So a reader holds either the pool lock or an RcuReadGuard.
+struct ChunkIndex {
+	u32 n;
+	Chunk* c[]; // [n]
+
+	Chunk* find(uptr p) const;
+};
+
+// Element tags (chunk.h): the owning mempool's id << 1 | kTagOut, or 0.
+// kTagOut is set while the element is handed out to a user, clear while
+// it sits in the mempool's reserve.
+constexpr u8 kTagOut = 1;
+
+// The possible CPUs, in order (for range-for); fixed after Pool::init().
+struct CpuList {
+	const u32* first;
+	u32 n;
+	const u32* begin() const { return first; }
+	const u32* end() const { return first + n; }
 };
 
 struct Placement {
@@ -77,8 +105,18 @@ public:
 	[[nodiscard]] int init(u32 unit_bytes);
 	void exit();
 
-	void* alloc(usize bytes, usize align, Gfp gfp);
-	void free(void* p);
+	// @tag: a mempool element's tag (see kTagOut); @align is then a
+	// multiple of kTagBytes.
+	void* alloc(usize bytes, usize align, Gfp gfp, u8 tag = 0);
+	// pcpupool_free(): refuses (WARN_ONCE) an element that sits in a
+	// mempool's reserve.
+	void free(void* p) { free_impl(p, false); }
+	// A mempool returning an element it owns: clears the tag.
+	void free_elem(void* p) { free_impl(p, true); }
+	// The tag byte of the allocation that starts at @p, or nullptr if @p is
+	// not inside a chunk at a multiple of kTagBytes.  Takes no lock: the
+	// caller holds an RcuReadGuard for as long as it uses the result.
+	u8* tag_of(const void* p) const;
 
 	// Balance work (balance.cpp).
 	void balance();
@@ -105,16 +143,19 @@ public:
 	u32 unit_bytes() const { return unit_bytes_; }
 	const unsigned long* unit_off() const { return unit_off_; }
 	u32 nr_units() const { return nr_units_; }
+	CpuList possible_cpus() const { return {cpus_, nr_possible_}; }
 	u32 page_bytes() const { return page_bytes_; }
 
 private:
 	// allocator.cpp
-	void* alloc_atomic(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx);
-	void* alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, const AllocCtx& ctx);
+	void* alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx);
+	void* alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx);
 	Placement find_and_alloc(u32 bits, u32 align_bits, bool pop_only);
-	void* finish_alloc(Placement pl, u32 bits, u32 bytes, bool atomic);
+	void* finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic);
 	void zero(const Placement& pl, u32 bytes);
+	void free_impl(void* p, bool elem);
 	Chunk* lookup(uptr p) const;
+	u32 nr_chunks() const { return index_ ? index_->n : 0; }
 	int slot_of(const Chunk* c) const;
 	void relocate(Chunk* c);
 	// Runs @fn on @c's area map under the pool lock and keeps the global
@@ -124,7 +165,10 @@ private:
 
 	[[nodiscard]] Chunk* create_chunk(const MutexCtx& m);
 	void destroy_chunk(Chunk* c, const MutexCtx& m);
-	[[nodiscard]] bool grow_index(const MutexCtx& m);
+	// A copy of the index with @add inserted and every chunk marked
+	// `dropping` left out, or nullptr; publish_index() installs it.
+	[[nodiscard]] ChunkIndex* new_index(Chunk* add, const MutexCtx& m);
+	void publish_index(ChunkIndex* idx);
 	[[nodiscard]] bool populate_block(Chunk* c, u32 block, const MutexCtx& m);
 	[[nodiscard]] bool populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m);
 	// Unmaps @block's page in every unit onto @pages; the caller flushes
@@ -146,6 +190,7 @@ private:
 	u32 page_bytes_ = 0;
 	u32 nr_units_ = 0; // nr_cpu_ids
 	u32 nr_possible_ = 0; // possible CPUs: backing pages per unit page
+	u32* cpus_ = nullptr; // [nr_possible_], the possible CPUs
 	int nr_slots_ = 0; // slots 0..nr_slots_-1, the last = free
 	unsigned long* unit_off_ = nullptr; // [nr_units_]
 	void* balance_work_ = nullptr;
@@ -154,9 +199,7 @@ private:
 	SpinLock lock_; // everything below
 
 	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
-	Chunk** index_ = nullptr; // sorted by base, nr_chunks_ used
-	u32 index_cap_ = 0;
-	u32 nr_chunks_ = 0;
+	ChunkIndex* index_ = nullptr; // RCU-published, see ChunkIndex
 	u32 next_chunk_id_ = 0;
 	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
 	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)

@@ -95,13 +95,15 @@ void Pool::balance()
 // Frees wholly free chunks beyond one spare, keeping the best populated.
 void Pool::balance_free_chunks(const MutexCtx& m)
 {
-	for (;;) {
-		Chunk* victim = nullptr;
-		{
-			SpinIrqGuard g(lock_);
-			auto& free_list = slots_[nr_slots_ - 1];
-			if (free_list.size() <= 1)
-				return;
+	// Choose the victims under the pool lock, take them out of the index,
+	// wait for lock-free readers (Pool::tag_of) to leave it, destroy them.
+	List<Chunk, &Chunk::slot_node> victims;
+	{
+		SpinIrqGuard g(lock_);
+		auto& free_list = slots_[nr_slots_ - 1];
+		u32 empty_pop = nr_empty_pop_;
+		while (free_list.size() > 1) {
+			Chunk* victim = nullptr;
 			for (Chunk* c = free_list.front(); c; c = free_list.next(c)) {
 				if (!victim || c->map.nr_populated() < victim->map.nr_populated())
 					victim = c;
@@ -110,18 +112,33 @@ void Pool::balance_free_chunks(const MutexCtx& m)
 			// below target_high would make balance_populate() create
 			// and populate a chunk again, on every run.
 			if (victim->map.nr_populated() &&
-			    nr_empty_pop_ - victim->map.nr_populated() < target_high_)
-				return;
+			    empty_pop - victim->map.nr_populated() < target_high_)
+				break;
+			empty_pop -= victim->map.nr_populated();
 			List<Chunk, &Chunk::slot_node>::remove(victim);
 			victim->slot = -1;
-			u32 i = 0;
-			while (index_[i] != victim)
-				i++;
-			for (; i + 1 < nr_chunks_; i++)
-				index_[i] = index_[i + 1];
-			nr_chunks_--;
+			victim->dropping = true;
+			victims.push_back(victim);
 		}
-		destroy_chunk(victim, m);
+	}
+	if (victims.empty())
+		return;
+	ChunkIndex* idx = new_index(nullptr, m);
+	if (!idx) {
+		// No memory for the smaller index: keep them for the next run.
+		SpinIrqGuard g(lock_);
+		while (Chunk* c = victims.front()) {
+			List<Chunk, &Chunk::slot_node>::remove(c);
+			c->dropping = false;
+			relocate(c);
+		}
+		return;
+	}
+	publish_index(idx);
+	pcpu_synchronize_rcu();
+	while (Chunk* c = victims.front()) {
+		List<Chunk, &Chunk::slot_node>::remove(c);
+		destroy_chunk(c, m);
 	}
 }
 

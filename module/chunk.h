@@ -16,6 +16,13 @@
 // destroying a chunk need the allocator mutex (sleepable context); the
 // populated bit of a block changes under both, so the atomic path, which
 // holds only the spinlock, sees a page either fully mapped or not usable.
+//
+// Element tags: one byte per kTagBytes of the unit, nonzero only at the
+// start of a live allocation that a mempool owns (mempool.h gives them
+// their meaning).  They are written under the pool lock when the
+// allocation is made or freed, and read and changed with atomics by the
+// mempool without the lock: a chunk is found without the lock through the
+// RCU-published chunk index and freed only after a grace period.
 #pragma once
 
 #include "area_map.h"
@@ -23,10 +30,13 @@
 
 namespace pcp {
 
+// Granularity of element tags: mempool elements are aligned to this.
+constexpr u32 kTagBytes = 8;
+
 class Chunk {
 public:
 	Chunk() = default;
-	~Chunk() = default;
+	~Chunk() { delete[] tags_; }
 	PCPU_NO_COPY_NO_MOVE(Chunk);
 
 	uptr base() const { return base_; }
@@ -34,10 +44,14 @@ public:
 	bool contains(uptr p) const { return p >= base_ && p < end(); }
 	// Address of CPU @cpu's copy of unit offset @off.
 	uptr addr(int cpu, u32 off) const { return base_ + cpu * unit_bytes_ + off; }
+	// The tag byte of the allocation at unit offset @off (a multiple of
+	// kTagBytes).
+	u8* tag(u32 off) const { return &tags_[off / kTagBytes]; }
 
 	AreaMap map; // protected by the pool lock
 	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
 	int slot = -1; // the slot list this chunk is on
+	bool dropping = false; // chosen for destruction, leaving the index
 	u32 id = 0; // creation number, for debugfs
 	u64 atomic_bytes = 0; // bytes served to atomic callers (stats)
 
@@ -46,6 +60,7 @@ private:
 	uptr base_ = 0; // unit 0; the whole range is nr_units * unit
 	u32 unit_bytes_ = 0;
 	void* vm_ = nullptr; // what pcpu_vm_reserve returned
+	u8* tags_ = nullptr; // unit_bytes_ / kTagBytes element tags
 };
 
 } // namespace pcp

@@ -2,7 +2,7 @@
 //
 // mempool.cpp - the percpu mempool (see mempool.h for the contract and the
 // magazine design).  alloc()/free() may be called from any context; the
-// magazine fast path is IrqGuard + this CPU's magazine, nothing shared.
+// magazine fast path is IrqGuard + this CPU's magazine (its own lock).
 #include "mempool.h"
 #include "rt.h"
 
@@ -12,6 +12,24 @@ namespace {
 constinit Mutex mempools_mutex; // the list below, resize/destroy
 constinit List<Mempool, &Mempool::node> mempools;
 void* mempool_dir;
+// Element tag ids in use (bit i: id i), and where the round-robin search
+// starts; under mempools_mutex.
+constexpr u32 kMaxId = 127;
+constinit u64 ids_used[2];
+constinit u32 next_id = 1;
+
+u8 id_get()
+{
+	for (u32 i = 0; i < kMaxId; i++) {
+		u32 id = (next_id - 1 + i) % kMaxId + 1;
+		if (!bitmap::test(ids_used, id)) {
+			bitmap::set(ids_used, id);
+			next_id = id % kMaxId + 1;
+			return u8(id);
+		}
+	}
+	return 0;
+}
 
 int cpu_dead_cb(unsigned int cpu);
 void refill_work_fn(void* arg) { static_cast<Mempool*>(arg)->refill(); }
@@ -60,8 +78,15 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 		mp->name_[i] = name[i];
 	mp->name_[i] = 0;
 	mp->size_ = size;
-	mp->align_ = align;
+	mp->align_ = max<u32>(align, kTagBytes);
 	mp->min_nr_ = min_nr;
+	{
+		MutexGuard g(mempools_mutex);
+		mp->id_ = id_get();
+	}
+	if (!mp->id_)
+		pcpu_log(PCPU_LOG_INFO, "mempool %s: all %u element tag ids taken: unchecked",
+			 mp->name_, kMaxId);
 	mp->depot_cap_ = min_nr + kMagSize;
 	mp->depot_ = new (gfp) void*[mp->depot_cap_];
 	mp->mags_ = g_pool.alloc(sizeof(Mag), 8, gfp);
@@ -70,6 +95,12 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	if (!mp->depot_ || !mp->mags_ || !mp->stats_ || !mp->work_) {
 		mp->destroy();
 		return nullptr;
+	}
+	for (u32 cpu : g_pool.possible_cpus()) {
+		if (!mp->mag(cpu)->lock.init(PCPU_LOCK_MEMPOOL_MAG)) {
+			mp->destroy();
+			return nullptr;
+		}
 	}
 	// Fill the reserve now, as mempool_create does: a pool is useful from
 	// its first allocation.
@@ -109,18 +140,23 @@ void Mempool::destroy()
 	// No user may run concurrently with destroy: magazines are read
 	// directly.
 	if (mags_) {
-		for (int cpu = 0; cpu < pcpu_nr_cpu_ids(); cpu++) {
-			if (!pcpu_cpu_possible(cpu))
-				continue;
+		for (u32 cpu : g_pool.possible_cpus()) {
 			Mag* m = mag(cpu);
 			for (u32 i = 0; i < m->count; i++)
-				g_pool.free(m->elems[i]);
+				g_pool.free_elem(m->elems[i]);
 			m->count = 0;
+			m->lock.destroy();
 		}
 	}
 	for (u32 i = 0; i < depot_count_; i++)
-		g_pool.free(depot_[i]);
+		g_pool.free_elem(depot_[i]);
 	delete[] depot_;
+	if (id_) {
+		// Elements still out keep the id in their tags: pcpupool_free()
+		// takes them (see allocator.h); the id is reused last.
+		MutexGuard g(mempools_mutex);
+		bitmap::clear(ids_used, id_);
+	}
 	g_pool.free(mags_);
 	g_pool.free(stats_);
 	depot_lock_.destroy();
@@ -129,30 +165,73 @@ void Mempool::destroy()
 
 void Mempool::zero(void* elem) const
 {
-	for (int cpu = 0; cpu < pcpu_nr_cpu_ids(); cpu++) {
-		if (pcpu_cpu_possible(cpu))
-			pcpu_memset(cpu_ptr<u8>(elem, cpu), 0, size_);
-	}
+	for (u32 cpu : g_pool.possible_cpus())
+		pcpu_memset(cpu_ptr<u8>(elem, cpu), 0, size_);
 }
 
 u32 Mempool::present_locked() const
 {
 	u32 n = depot_count_;
-	for (int cpu = 0; cpu < pcpu_nr_cpu_ids(); cpu++) {
-		if (pcpu_cpu_possible(cpu))
-			n += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
-	}
+	for (u32 cpu : g_pool.possible_cpus())
+		n += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
 	return n;
 }
 
 void Mempool::kick_refill() { pcpu_work_queue(work_); }
 
-// The reserve: this CPU's magazine, then the depot.  Never sleeps.
+// A reserve element goes out to a user.
+void Mempool::mark_out(void* elem) const
+{
+	if (!id_)
+		return;
+	RcuReadGuard rcu;
+	if (u8* t = g_pool.tag_of(elem))
+		__atomic_store_n(t, tag(true), __ATOMIC_RELAXED);
+}
+
+// A user gives @elem back: only an element of this pool that is out may
+// enter the reserve.  Lock-free; one cmpxchg on the element's tag, so that
+// of two racing frees of one element exactly one gets in.
+bool Mempool::check_free(void* elem)
+{
+	if (!id_)
+		return true;
+	u8 seen = tag(true);
+	{
+		RcuReadGuard rcu;
+		u8* t = g_pool.tag_of(elem);
+		if (PCPU_LIKELY(t &&
+				__atomic_compare_exchange_n(t, &seen, tag(false), false,
+							    __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+			return true;
+		if (!t)
+			seen = 0xff;
+	}
+	{
+		IrqGuard irq;
+		inc(cstats(irq.cpu())->misuse);
+	}
+	if (seen == 0xff)
+		PCPU_WARN_ONCE(true, "mempool %s: free of %px, which pcpupool did not allocate",
+			       name_, elem);
+	else if (seen == 0)
+		PCPU_WARN_ONCE(true, "mempool %s: free of %px, not a mempool element", name_, elem);
+	else if (seen == tag(false))
+		PCPU_WARN_ONCE(true, "mempool %s: double free of %px", name_, elem);
+	else
+		PCPU_WARN_ONCE(true, "mempool %s: free of %px, an element of mempool #%u", name_,
+			       elem, seen >> 1);
+	return false;
+}
+
+// The reserve: this CPU's magazine, then the depot, then another CPU's
+// magazine.  Never sleeps.
 void* Mempool::take_reserve(bool* kick)
 {
 	{
 		IrqGuard irq;
 		Mag* m = mag(irq.cpu());
+		SpinGuard mg(m->lock);
 		if (m->count) {
 			m->loaned++;
 			inc(cstats(irq.cpu())->magazine);
@@ -163,10 +242,11 @@ void* Mempool::take_reserve(bool* kick)
 	SpinIrqGuard g(depot_lock_);
 	depot_ops_++;
 	*kick = true;
-	if (!depot_count_)
-		return nullptr;
 	int cpu = pcpu_this_cpu(); // IRQs are off under the depot lock
+	if (!depot_count_)
+		return steal_locked(cpu);
 	Mag* m = mag(cpu);
+	SpinGuard mg(m->lock);
 	// Half a magazine moves over, so that the next misses are local.  This
 	// need not be the magazine found empty above (the task migrated), or an
 	// interrupt refilled it meanwhile: move only what fits.
@@ -181,6 +261,43 @@ void* Mempool::take_reserve(bool* kick)
 	return depot_[--depot_count_];
 }
 
+// Depot lock held, depot empty: one element from the first other CPU whose
+// magazine has one.  It is loaned by this CPU's magazine, so that a free
+// here gives it back to the reserve.
+void* Mempool::steal_locked(int cpu)
+{
+	depot_lock_.assert_held();
+	void* elem = nullptr;
+	for (u32 c : g_pool.possible_cpus()) {
+		if (int(c) == cpu || !__atomic_load_n(&mag(c)->count, __ATOMIC_RELAXED))
+			continue;
+		Mag* v = mag(c);
+		SpinGuard vg(v->lock);
+		if (v->count) {
+			set_count(v, v->count - 1);
+			elem = v->elems[v->count];
+			break;
+		}
+	}
+	if (!elem)
+		return nullptr;
+	Mag* m = mag(cpu);
+	SpinGuard mg(m->lock);
+	m->loaned++;
+	inc(cstats(cpu)->depot);
+	return elem;
+}
+
+// One element out of @m (this CPU's, IRQs off), or nullptr.
+void* Mempool::pop_local(Mag* m)
+{
+	SpinGuard mg(m->lock);
+	if (!m->count)
+		return nullptr;
+	set_count(m, m->count - 1);
+	return m->elems[m->count];
+}
+
 void* Mempool::alloc(Gfp gfp)
 {
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
@@ -189,7 +306,7 @@ void* Mempool::alloc(Gfp gfp)
 	Gfp quick = ctx.effective()
 			    .without(pcpu_gfp.direct_reclaim | pcpu_gfp.nofail)
 			    .with(pcpu_gfp.nowarn);
-	void* p = g_pool.alloc(size_, align_, quick);
+	void* p = g_pool.alloc(size_, align_, quick, tag(true));
 	if (p) {
 		IrqGuard irq;
 		inc(cstats(irq.cpu())->allocator);
@@ -201,6 +318,7 @@ void* Mempool::alloc(Gfp gfp)
 	if (kick)
 		kick_refill();
 	if (p) {
+		mark_out(p);
 		zero(p);
 		if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 			pcpu_trace_mempool_reserve(name_, p, kick);
@@ -214,7 +332,7 @@ void* Mempool::alloc(Gfp gfp)
 		return nullptr;
 	}
 	// 4. An unconstrained caller may sleep in its own allocation.
-	p = g_pool.alloc(size_, align_, gfp);
+	p = g_pool.alloc(size_, align_, gfp, tag(true));
 	IrqGuard irq;
 	if (p)
 		inc(cstats(irq.cpu())->direct);
@@ -240,16 +358,17 @@ void Mempool::free_to_depot_or_allocator(void* elem, bool user)
 			inc(s->frees_allocator);
 	}
 	if (!keep)
-		g_pool.free(elem);
+		g_pool.free_elem(elem);
 }
 
 void Mempool::free(void* elem)
 {
-	if (!elem)
+	if (!elem || !check_free(elem))
 		return;
 	{
 		IrqGuard irq;
 		Mag* m = mag(irq.cpu());
+		SpinGuard mg(m->lock);
 		if (m->loaned && m->count < kMagSize) {
 			m->loaned--;
 			m->elems[m->count] = elem;
@@ -277,7 +396,7 @@ void Mempool::refill()
 				surplus = depot_[--depot_count_];
 		}
 		if (surplus) {
-			g_pool.free(surplus);
+			g_pool.free_elem(surplus);
 			continue;
 		}
 		if (!want)
@@ -285,7 +404,8 @@ void Mempool::refill()
 		void* batch[16];
 		u32 n = 0;
 		for (; n < min(want, 16u); n++) {
-			batch[n] = g_pool.alloc(size_, align_, Gfp::kernel().with(pcpu_gfp.nowarn));
+			batch[n] = g_pool.alloc(size_, align_, Gfp::kernel().with(pcpu_gfp.nowarn),
+						tag(false));
 			if (!batch[n])
 				break;
 		}
@@ -302,30 +422,40 @@ void Mempool::refill()
 		if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 			pcpu_trace_mempool_refill(name_, used, reserved);
 		for (u32 i = used; i < n; i++)
-			g_pool.free(batch[i]);
+			g_pool.free_elem(batch[i]);
 		if (n < min(want, 16u))
 			return; // out of memory: the next kick retries
 	}
 }
 
+// IPI (IRQs off).  The magazine lock is dropped before the depot lock is
+// taken (lock order: depot -> magazine).
 void Mempool::drain_local()
 {
 	Mag* m = mag(pcpu_this_cpu());
-	while (m->count) {
-		set_count(m, m->count - 1);
-		free_to_depot_or_allocator(m->elems[m->count], false);
-	}
+	while (void* elem = pop_local(m))
+		free_to_depot_or_allocator(elem, false);
+	SpinGuard mg(m->lock);
 	m->loaned = 0;
 }
 
-// CPU hotplug teardown: @cpu is dead, nobody touches its magazine.
+// CPU hotplug teardown: @cpu is dead; only a thief may still look at its
+// magazine.
 void Mempool::cpu_dead(int cpu)
 {
 	Mag* m = mag(cpu);
-	while (m->count) {
-		set_count(m, m->count - 1);
-		free_to_depot_or_allocator(m->elems[m->count], false);
+	for (;;) {
+		void* elem;
+		{
+			IrqGuard irq;
+			elem = pop_local(m);
+		}
+		if (!elem)
+			break;
+		free_to_depot_or_allocator(elem, false);
 	}
+	IrqGuard irq;
+	SpinGuard mg(m->lock);
 	m->loaned = 0;
 }
 
@@ -364,7 +494,7 @@ int Mempool::resize(u32 new_min)
 		}
 		if (!surplus)
 			break;
-		g_pool.free(surplus);
+		g_pool.free_elem(surplus);
 	}
 	refill();
 	SpinIrqGuard g(depot_lock_);
@@ -376,9 +506,7 @@ void Mempool::get_stats(pcpupool_mempool_stats* st)
 	*st = {};
 	st->elem_size = size_;
 	u64 allocs = 0, frees = 0;
-	for (int cpu = 0; cpu < pcpu_nr_cpu_ids(); cpu++) {
-		if (!pcpu_cpu_possible(cpu))
-			continue;
+	for (u32 cpu : g_pool.possible_cpus()) {
 		const CpuStats* s = cstats(cpu);
 		u64 al = rd(s->allocator), ma = rd(s->magazine), de = rd(s->depot);
 		u64 di = rd(s->direct), fm = rd(s->frees_magazine);
@@ -392,6 +520,7 @@ void Mempool::get_stats(pcpupool_mempool_stats* st)
 		st->frees_magazine += fm;
 		st->frees_depot += fd;
 		st->frees_allocator += fa;
+		st->misuse += rd(s->misuse);
 		st->in_magazines += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
 		allocs += al + ma + de + di;
 		frees += fm + fd + fa;
@@ -403,6 +532,7 @@ void Mempool::get_stats(pcpupool_mempool_stats* st)
 	st->refill_runs = refill_runs_;
 	st->depot_ops = depot_ops_;
 	st->outstanding = allocs - frees;
+	st->id = id_;
 }
 
 void Mempool::show(void* seq)
@@ -427,6 +557,8 @@ void Mempool::show(void* seq)
 	P(frees_allocator);
 	P(depot_ops);
 	P(outstanding);
+	P(misuse);
+	P(id);
 #undef P
 }
 

@@ -18,17 +18,35 @@
 //    min_nr, otherwise returns it to the allocator.
 //
 // The reserve is per-CPU magazines in front of a shared depot (Bonwick's
-// magazines; SLUB's sheaves).  A CPU's magazine is touched with IRQs off on
-// that CPU only: alloc and free that hit it take no lock, no shared atomic
-// and write no shared cache line.  A magazine that runs empty takes half a
-// magazine of elements from the depot under the depot spinlock; a free whose
-// CPU owes the reserve nothing goes to the depot while the reserve is below
-// min_nr.  `loaned` counts the reserve elements a magazine handed out, so
+// magazines; SLUB's sheaves).  A CPU's magazine is used with IRQs off on
+// that CPU, under its own spinlock, which only a thief (below) ever
+// contends: alloc and free that hit it take no shared lock and write no
+// shared cache line.  A magazine that runs empty takes half a magazine of
+// elements from the depot under the depot spinlock; a free whose CPU owes
+// the reserve nothing goes to the depot while the reserve is below min_nr.
+// When the depot is empty too, the caller steals one element from another
+// CPU's magazine (depot lock, then that magazine's lock): every element of
+// the reserve is reachable from every CPU, so min_nr is a guarantee
+// wherever the caller runs, not only on the CPU that freed the elements.
+// Lock order: depot -> magazine; a magazine lock is never held while
+// another lock is taken.  `loaned` counts the reserve elements a magazine handed out, so
 // that a free on the same CPU knows, locally, that the reserve wants the
 // element back.  The refill work (unbound workqueue, GFP_KERNEL) tops the
 // depot up to min_nr; it allocates with no pool lock held.  A CPU that goes
 // offline has its magazine drained by the cpuhp teardown callback;
 // resize() drains all of them by IPI.
+//
+// Misuse of free() is caught before an element enters the reserve, where
+// it would otherwise be handed out again: every element carries a tag in
+// its chunk's metadata (chunk.h) naming its mempool (an id, 1..127) and
+// whether it is out with a user.  free() finds the tag without a lock
+// (RCU chunk index) and moves it from out to reserved with one cmpxchg;
+// a pointer pcpupool does not own, a plain pcpupool_alloc() pointer, an
+// element of another mempool or an element already freed fails that
+// step, WARNs once, is counted as misuse and is left alone.  Ids are
+// handed out round-robin, so an id comes back only after 126 other pools;
+// a pool created while all 127 are taken works unchecked.  Elements are
+// aligned to at least kTagBytes (8).
 //
 // Per-CPU state (magazines, counters) is itself allocated from pcpupool.
 #pragma once
@@ -66,6 +84,7 @@ private:
 	PCPU_NO_COPY_NO_MOVE(Mempool);
 
 	struct Mag {
+		SpinLock lock; // IRQs off: the owner, or a thief under the depot lock
 		u32 count; // elems[0..count) are ready
 		u32 loaned; // reserve elements handed out by this magazine
 		void* elems[kMagSize];
@@ -73,11 +92,17 @@ private:
 	struct CpuStats {
 		u64 allocator, magazine, depot, direct, failures, waits;
 		u64 frees_magazine, frees_depot, frees_allocator, outstanding_delta;
+		u64 misuse;
 	};
 
 	Mag* mag(int cpu) const;
 	CpuStats* cstats(int cpu) const;
 	void* take_reserve(bool* kick);
+	void* steal_locked(int cpu);
+	void* pop_local(Mag* m);
+	u8 tag(bool out) const { return id_ ? u8(id_ << 1 | (out ? kTagOut : 0)) : 0; }
+	void mark_out(void* elem) const;
+	[[nodiscard]] bool check_free(void* elem);
 	void zero(void* elem) const;
 	u32 present_locked() const; // depot + magazines; depot lock held
 	void kick_refill();
@@ -87,6 +112,7 @@ private:
 	u32 size_ = 0;
 	u32 align_ = 0;
 	u32 min_nr_ = 0; // changed by resize() under depot_lock_
+	u8 id_ = 0; // element tag id, 0 = unchecked
 	void* mags_ = nullptr; // percpu Mag (pcpupool memory)
 	void* stats_ = nullptr; // percpu CpuStats
 	SpinLock depot_lock_; // depot_, depot_count_, depot_cap_, counters below

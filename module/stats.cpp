@@ -11,7 +11,7 @@ void Pool::get_stats(pcpupool_stats* st)
 {
 	SpinIrqGuard g(lock_);
 	*st = st_;
-	st->nr_chunks = nr_chunks_;
+	st->nr_chunks = nr_chunks();
 	st->empty_pop_pages = nr_empty_pop_;
 	st->populated_pages = u64(nr_populated_) * nr_possible_;
 	st->target_low = target_low_;
@@ -56,8 +56,8 @@ void Pool::show_stats(void* seq)
 			"target_low", st.target_low, "target_high", st.target_high);
 	pcpu_seq_printf(seq, "Chunks:\n");
 	SpinIrqGuard g(lock_);
-	for (u32 i = 0; i < nr_chunks_; i++) {
-		const Chunk* c = index_[i];
+	for (u32 i = 0; i < nr_chunks(); i++) {
+		const Chunk* c = index_->c[i];
 		AreaStats as = c->map.stats();
 		pcpu_seq_printf(seq,
 				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u "
@@ -75,8 +75,8 @@ void Pool::show_chunks(void* seq)
 	SpinIrqGuard g(lock_);
 	pcpu_seq_printf(seq, "# unit_size %u, %u units, pages: . unpopulated  o empty  # used\n",
 			unit_bytes_, nr_units_);
-	for (u32 i = 0; i < nr_chunks_; i++) {
-		const Chunk* c = index_[i];
+	for (u32 i = 0; i < nr_chunks(); i++) {
+		const Chunk* c = index_->c[i];
 		pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d ", c->id,
 				reinterpret_cast<void*>(c->base()), c->slot);
 		for (u32 b = 0; b < c->map.nr_blocks(); b++) {
@@ -90,17 +90,28 @@ void Pool::show_chunks(void* seq)
 const char* Pool::check()
 {
 	SpinIrqGuard g(lock_);
-	u32 empty = 0, pop = 0;
-	for (u32 i = 0; i < nr_chunks_; i++) {
-		const Chunk* c = index_[i];
+	u32 empty = 0, pop = 0, dropping = 0;
+	for (u32 i = 0; i < nr_chunks(); i++) {
+		const Chunk* c = index_->c[i];
 		if (const char* err = c->map.check())
 			return err;
-		if (i && index_[i - 1]->base() >= c->base())
+		if (i && index_->c[i - 1]->base() >= c->base())
 			return "chunk index not sorted";
-		if (c->slot != slot_of(c))
-			return "chunk on the wrong slot";
 		empty += c->map.nr_empty_populated();
 		pop += c->map.nr_populated();
+		// Tags only at the start of live allocations.
+		for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
+			u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);
+			if (t && !c->map.alloc_size(off / kMinAllocBytes))
+				return "element tag on no live allocation";
+		}
+		// The balance work is destroying it: off the slot lists.
+		if (c->dropping) {
+			dropping++;
+			continue;
+		}
+		if (c->slot != slot_of(c))
+			return "chunk on the wrong slot";
 	}
 	if (empty != nr_empty_pop_)
 		return "global empty_pop_pages differs from the chunks' sum";
@@ -109,7 +120,7 @@ const char* Pool::check()
 	u32 listed = 0;
 	for (int s = 0; s < nr_slots_; s++)
 		listed += slots_[s].size();
-	if (listed != nr_chunks_)
+	if (listed + dropping != nr_chunks())
 		return "slot lists do not hold every chunk once";
 	return nullptr;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // sync.h - RAII for every scope the core opens: spinlocks, mutexes,
-// preemption and IRQ sections.
+// preemption, IRQ and RCU read-side sections.
 //
 // The lock objects live in the port (their size depends on lockdep and the
 // kernel config); SpinLock/Mutex refer to them, are created by init(),
@@ -59,7 +59,8 @@ private:
 	unsigned long flags_;
 };
 
-// Plain spin_lock: for locks never taken from IRQ context.
+// Plain spin_lock: for locks never taken from IRQ context, or always taken
+// with IRQs already off.
 class SpinGuard {
 public:
 	explicit SpinGuard(SpinLock& l) : lock_(&l) { pcpu_spin_lock(l.raw()); }
@@ -125,6 +126,15 @@ public:
 	// Valid while the guard lives.
 	int cpu() const { return pcpu_this_cpu(); }
 	PCPU_NO_COPY_NO_MOVE(PreemptGuard);
+};
+
+// An RCU read-side section: what lock-free readers of RCU-published data
+// (the chunk index, allocator.h) hold while they use it.
+class RcuReadGuard {
+public:
+	RcuReadGuard() { pcpu_rcu_read_lock(); }
+	~RcuReadGuard() { pcpu_rcu_read_unlock(); }
+	PCPU_NO_COPY_NO_MOVE(RcuReadGuard);
 };
 
 class IrqGuard {

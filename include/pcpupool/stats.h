@@ -56,6 +56,8 @@ struct pcpupool_mempool_stats {
 	unsigned long long frees_allocator;
 	unsigned long long depot_ops;		/* times the depot lock was taken */
 	unsigned long long outstanding;		/* handed out and not freed */
+	unsigned long long misuse;		/* bad frees refused (WARN_ONCE) */
+	unsigned long long id;			/* element tag id, 0 = unchecked */
 };
 
 #endif /* PCPUPOOL_STATS_H */

@@ -198,8 +198,8 @@ u32 g_nr_fits;
 void snapshot_fits(u32 bits, u32 align)
 {
 	g_nr_fits = 0;
-	for (u32 i = 0; i < g_pool.nr_chunks_ && g_nr_fits < 256; i++) {
-		Chunk* c = g_pool.index_[i];
+	for (u32 i = 0; i < g_pool.nr_chunks() && g_nr_fits < 256; i++) {
+		Chunk* c = g_pool.index_->c[i];
 		g_fits[g_nr_fits++] = {c, c->slot, brute_fit(c->map, bits, align, true),
 				       brute_fit(c->map, bits, align, false)};
 	}
@@ -273,8 +273,8 @@ void verify()
 	// What the chunks hold.
 	S.nr_have = 0;
 	u64 bytes = 0;
-	for (u32 i = 0; i < g_pool.nr_chunks_; i++) {
-		Chunk* c = g_pool.index_[i];
+	for (u32 i = 0; i < g_pool.nr_chunks(); i++) {
+		Chunk* c = g_pool.index_->c[i];
 		const AreaMap& m = c->map;
 		u32 pos = 0;
 		while ((pos = bitmap::find_next_set(m.alloc_map_, m.nr_bits_, pos)) < m.nr_bits_) {
@@ -439,9 +439,9 @@ u32 pick_align(model::Input& in)
 Chunk* chunk_of(void* p)
 {
 	uptr a = reinterpret_cast<uptr>(p);
-	for (u32 i = 0; i < g_pool.nr_chunks_; i++)
-		if (g_pool.index_[i]->contains(a))
-			return g_pool.index_[i];
+	for (u32 i = 0; i < g_pool.nr_chunks(); i++)
+		if (g_pool.index_->c[i]->contains(a))
+			return g_pool.index_->c[i];
 	return nullptr;
 }
 

@@ -146,6 +146,13 @@ thread_local int t_in_irq = 0;
 thread_local unsigned t_pf = 0; // PF_MEMALLOC_NOIO/NOFS
 thread_local int t_alloc_mutex = 0;
 thread_local int t_killed = 0;
+thread_local int t_rcu = 0; // RCU read-side nesting
+// RCU: readers share g_rcu, a grace period takes it exclusively once;
+// pcpu_rcu_kfree() defers to the next grace period (or host_reset).
+std::shared_mutex g_rcu;
+std::mutex g_rcu_mu;
+// Never destroyed: what is pending at exit stays reachable for LeakSanitizer.
+std::vector<void*>& g_rcu_deferred = *new std::vector<void*>;
 thread_local unsigned long t_sleeps = 0;
 thread_local unsigned long t_transitions = 0;
 thread_local Event t_event;
@@ -530,6 +537,19 @@ void* pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) noexcep
 
 void pcpu_kfree(const void* p) noexcept { free(const_cast<void*>(p)); }
 
+void* pcpu_rcu_kmalloc(unsigned long bytes, unsigned int gfp) noexcept
+{
+	return pcpu_kmalloc(bytes, gfp);
+}
+
+void pcpu_rcu_kfree(void* p) noexcept
+{
+	if (!p)
+		return;
+	std::lock_guard<std::mutex> g(g_rcu_mu);
+	g_rcu_deferred.push_back(p);
+}
+
 void* pcpu_page_alloc(int node, unsigned int gfp) noexcept
 {
 	check_alloc(gfp, "alloc_pages_node");
@@ -811,6 +831,39 @@ void pcpu_local_irq_restore(unsigned long flags) noexcept
 }
 
 void pcpu_might_sleep(void) noexcept { might_sleep("might_sleep"); }
+
+// A read-side section may not sleep (non-preemptible RCU): it holds the
+// fake CPU, as preempt_disable does.
+void pcpu_rcu_read_lock(void) noexcept
+{
+	atomic_enter();
+	t_preempt++;
+	if (t_rcu++ == 0)
+		g_rcu.lock_shared();
+}
+
+void pcpu_rcu_read_unlock(void) noexcept
+{
+	if (--t_rcu == 0)
+		g_rcu.unlock_shared();
+	t_preempt--;
+	atomic_exit();
+}
+
+void pcpu_synchronize_rcu(void) noexcept
+{
+	might_sleep("synchronize_rcu");
+	std::vector<void*> done;
+	{
+		std::lock_guard<std::mutex> g(g_rcu_mu);
+		done.swap(g_rcu_deferred);
+	}
+	// Every reader that began before this point has left.
+	g_rcu.lock();
+	g_rcu.unlock();
+	for (void* p : done)
+		free(p);
+}
 
 void pcpu_cond_resched(void) noexcept
 {
@@ -1405,6 +1458,15 @@ long host_reset(const struct host_config* cfg)
 		g_worker_stop = false;
 	}
 	{
+		std::lock_guard<std::mutex> g(g_rcu_mu);
+		for (void* p : g_rcu_deferred)
+			free(p);
+		g_rcu_deferred.clear();
+	}
+	if (t_rcu)
+		leaked++;
+	t_rcu = 0;
+	{
 		std::lock_guard<std::mutex> g(g_dfs_mu);
 		if (g_dfs_root)
 			dfs_free(g_dfs_root);
@@ -1458,6 +1520,7 @@ void host_quiesce(void)
 {
 	stop_worker();
 	g_thread_mode = false;
+	pcpu_synchronize_rcu(); // frees what waited for a grace period
 }
 
 void host_set_cpu(int cpu)

@@ -30,7 +30,8 @@ bool mags_sane(pcpupool_mempool* p, int line)
 			continue;
 		pcp::Mempool::Mag* g = m->mag(cpu);
 		if (g->count > pcp::Mempool::kMagSize) {
-			ht_fail(__FILE__, line, "CPU %d's magazine holds %u elements (max %u): elems[] overflowed",
+			ht_fail(__FILE__, line,
+				"CPU %d's magazine holds %u elements (max %u): elems[] overflowed",
 				cpu, g->count, pcp::Mempool::kMagSize);
 			return false;
 		}
@@ -42,7 +43,8 @@ bool mags_sane(pcpupool_mempool* p, int line)
 	}
 	pcpupool_mempool_stats st = mstats(p);
 	if (st.in_magazines != in_mags || st.reserved != in_mags + m->depot_count_) {
-		ht_fail(__FILE__, line, "stats in_magazines %llu reserved %llu, counted %u + depot %u",
+		ht_fail(__FILE__, line,
+			"stats in_magazines %llu reserved %llu, counted %u + depot %u",
 			st.in_magazines, st.reserved, in_mags, m->depot_count_);
 		return false;
 	}
@@ -88,8 +90,8 @@ HT_CASE(Mempool, ReserveHonoured)
 	HT_EXPECT(got == kMinNr, "got %d", got);
 	HT_EXPECT(!p[kMinNr] && !p[kMinNr + 1], "more than the reserve");
 	pcpupool_mempool_stats st = mstats(mp);
-	HT_EXPECT(st.failures == 2 && st.waits == 0 && st.reserved == 0, "failures %llu waits %llu reserved %llu",
-		  st.failures, st.waits, st.reserved);
+	HT_EXPECT(st.failures == 2 && st.waits == 0 && st.reserved == 0,
+		  "failures %llu waits %llu reserved %llu", st.failures, st.waits, st.reserved);
 	fail_allocator(false);
 	pcpupool_test_hold_mutex(0);
 	for (int i = 0; i < kMinNr + 2; i++)
@@ -130,8 +132,8 @@ HT_CASE(Mempool, AllocatorFirst)
 	fail_allocator(false);
 	HT_EXPECT(b, "unconstrained direct allocation");
 	st = mstats(mp);
-	HT_EXPECT(st.served_direct == 1 && st.failures == 1, "direct %llu failures %llu", st.served_direct,
-		  st.failures);
+	HT_EXPECT(st.served_direct == 1 && st.failures == 1, "direct %llu failures %llu",
+		  st.served_direct, st.failures);
 	pcpupool_mempool_free(mp, b);
 	pcpupool_mempool_destroy(mp);
 }
@@ -156,10 +158,53 @@ HT_CASE(Mempool, MagazineLocal)
 	pcpupool_mempool_stats st1 = mstats(mp);
 	fail_allocator(false);
 	HT_EXPECT(i == 200, "only %d", i);
-	HT_EXPECT(st1.depot_ops == st0.depot_ops, "depot touched %llu times", st1.depot_ops - st0.depot_ops);
+	HT_EXPECT(st1.depot_ops == st0.depot_ops, "depot touched %llu times",
+		  st1.depot_ops - st0.depot_ops);
 	HT_EXPECT(st1.served_magazine - st0.served_magazine == 200, "served %llu",
 		  st1.served_magazine - st0.served_magazine);
 	HT_EXPECT(st1.reserved == 32, "reserved %llu", st1.reserved);
+	MAGS_SANE(mp);
+	pcpupool_mempool_destroy(mp);
+}
+
+// The reserve holds on every CPU: with elements parked in CPU 1's
+// magazine and the depot drained into CPU 2's, a constrained caller on
+// CPU 3 gets all min_nr (the depot's rest, then stolen ones), then NULL;
+// nothing is handed out twice.
+HT_CASE(Mempool, ReserveFromAnyCpu)
+{
+	Env e(4);
+	constexpr int kMin = 16;
+	pcpupool_mempool* mp = pcpupool_mempool_create("t_any", 24, 8, kMin, pcpu_gfp.kernel);
+	HT_ASSERT(mp, "create");
+	fail_allocator(true);
+	pcpupool_test_hold_mutex(1); // no refill
+	for (int cpu = 1; cpu <= 2; cpu++) {
+		host_set_cpu(cpu);
+		void* p = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic); // half a magazine
+		HT_ASSERT(p, "alloc on CPU %d", cpu);
+		pcpupool_mempool_free(mp, p);
+	}
+	HT_EXPECT(mp_of(mp)->depot_count_ == 0, "depot %u", mp_of(mp)->depot_count_);
+	host_set_cpu(3);
+	void* got[kMin + 2];
+	int n = 0;
+	for (int i = 0; i < kMin + 2; i++) {
+		got[i] = pcpupool_mempool_alloc(mp, pcpu_gfp.noio);
+		n += got[i] != nullptr;
+		for (int j = 0; got[i] && j < i; j++)
+			HT_EXPECT(got[i] != got[j], "element %p twice", got[i]);
+	}
+	HT_EXPECT(n == kMin, "got %d of %d", n, kMin);
+	HT_EXPECT(mstats(mp).failures == 2, "failures %llu", mstats(mp).failures);
+	MAGS_SANE(mp);
+	for (void* p : got)
+		pcpupool_mempool_free(mp, p);
+	pcpupool_test_hold_mutex(0);
+	fail_allocator(false);
+	host_set_cpu(0);
+	HT_EXPECT(mstats(mp).reserved == kMin && mstats(mp).outstanding == 0,
+		  "reserved %llu outstanding %llu", mstats(mp).reserved, mstats(mp).outstanding);
 	MAGS_SANE(mp);
 	pcpupool_mempool_destroy(mp);
 }
@@ -196,8 +241,8 @@ HT_CASE(Mempool, Resize)
 	static const unsigned sizes[] = {40, 2, 100, 0, 7};
 	for (unsigned n : sizes) {
 		HT_EXPECT(pcpupool_mempool_resize(mp, n) == 0, "resize %u", n);
-		HT_EXPECT(mstats(mp).reserved == n && mstats(mp).min_nr == n, "resize %u: reserved %llu", n,
-			  mstats(mp).reserved);
+		HT_EXPECT(mstats(mp).reserved == n && mstats(mp).min_nr == n,
+			  "resize %u: reserved %llu", n, mstats(mp).reserved);
 		MAGS_SANE(mp);
 	}
 	HT_EXPECT(counters().ipis == ipis + 5, "magazines not drained by IPI");
@@ -218,6 +263,81 @@ HT_CASE(Mempool, DestroyWithElementsOut)
 	pcpupool_free(a);
 	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
 	HT_EXPECT(!host_debugfs_exists("mempool/t_out"), "debugfs dir left behind");
+}
+
+// Misused frees are refused before they can enter a reserve: a pointer
+// pcpupool does not own, a plain allocation, an interior pointer, another
+// pool's element, a double free (of a reserve element and of one that went
+// back to the allocator), and pcpupool_free() of an element held in a
+// reserve.  Each is
+// counted and warned about; nothing changes, and both pools keep handing
+// out distinct, intact elements.
+HT_CASE(Mempool, MisuseRefused)
+{
+	Env e;
+	pcpupool_mempool* a = pcpupool_mempool_create("t_a", 64, 8, 4, pcpu_gfp.kernel);
+	pcpupool_mempool* b = pcpupool_mempool_create("t_b", 64, 8, 4, pcpu_gfp.kernel);
+	HT_ASSERT(a && b, "create");
+	HT_EXPECT(mstats(a).id && mstats(b).id && mstats(a).id != mstats(b).id, "ids %llu %llu",
+		  mstats(a).id, mstats(b).id);
+	void* ea = pcpupool_mempool_alloc(a, pcpu_gfp.kernel);
+	void* eb = pcpupool_mempool_alloc(b, pcpu_gfp.kernel);
+	void* plain = pcpupool_alloc(64, 8, pcpu_gfp.kernel);
+	HT_ASSERT(ea && eb && plain, "allocs");
+	scribble(ea, 64, 1);
+	scribble(eb, 64, 2);
+	static u8 outside[64];
+	unsigned long w0 = counters().warnings;
+
+	pcpupool_mempool_free(b, outside); // not pcpupool's
+	pcpupool_mempool_free(b, plain); // not an element
+	pcpupool_mempool_free(b, static_cast<u8*>(ea) + 8); // interior
+	pcpupool_mempool_free(b, ea); // another pool's
+	HT_EXPECT(mstats(b).misuse == 4, "b misuse %llu", mstats(b).misuse);
+	HT_EXPECT(counters().warnings == w0 + 4, "warnings %lu", counters().warnings - w0);
+	HT_EXPECT(mstats(b).outstanding == 1 && mstats(a).outstanding == 1, "outstanding %llu %llu",
+		  mstats(b).outstanding, mstats(a).outstanding);
+	HT_EXPECT(scribbled(ea, 64, 1) && scribbled(eb, 64, 2), "elements changed");
+
+	// A reserve element: freed, it is back in the reserve; freed again, it
+	// is refused, as is pcpupool_free() of it while it sits there.
+	fail_allocator(true);
+	void* r = pcpupool_mempool_alloc(a, pcpu_gfp.atomic);
+	fail_allocator(false);
+	HT_ASSERT(r, "reserve element");
+	pcpupool_mempool_free(a, r);
+	unsigned long long res = mstats(a).reserved, live = stats().nr_cur_alloc;
+	pcpupool_mempool_free(a, r);
+	HT_EXPECT(mstats(a).misuse == 1, "a misuse %llu", mstats(a).misuse);
+	HT_EXPECT(mstats(a).reserved == res, "reserve grew on a double free");
+	unsigned long long m0 = stats().nr_misuse;
+	pcpupool_free(r);
+	HT_EXPECT(stats().nr_misuse == m0 + 1, "pool misuse %llu", stats().nr_misuse - m0);
+	HT_EXPECT(stats().nr_cur_alloc == live, "live %llu, was %llu", stats().nr_cur_alloc, live);
+	// An allocator element goes back to the allocator (the reserve is
+	// full): freed again, it is no element at all.
+	pcpupool_mempool_free(a, ea);
+	pcpupool_mempool_free(a, ea);
+	HT_EXPECT(mstats(a).misuse == 2, "a misuse %llu", mstats(a).misuse);
+	HT_EXPECT(counters().warnings == w0 + 7, "warnings %lu", counters().warnings - w0);
+
+	// Both pools still hand out distinct elements, a's reserve included.
+	void* got[8];
+	for (int i = 0; i < 8; i++) {
+		got[i] = pcpupool_mempool_alloc(a, pcpu_gfp.kernel);
+		HT_ASSERT(got[i], "alloc %d", i);
+		for (int j = 0; j < i; j++)
+			HT_EXPECT(got[i] != got[j], "element %p handed out twice", got[i]);
+	}
+	for (void* g : got)
+		pcpupool_mempool_free(a, g);
+	pcpupool_mempool_free(b, eb);
+	HT_EXPECT(mstats(a).misuse == 2 && mstats(b).misuse == 4, "good frees counted as misuse");
+	pcpupool_free(plain);
+	pcpupool_mempool_destroy(a);
+	pcpupool_mempool_destroy(b);
+	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
+	HT_EXPECT(!pcpu_api_test_check(), "pool check: %s", pcpu_api_test_check());
 }
 
 HT_CASE(Mempool, BadCreate)
@@ -244,16 +364,20 @@ HT_CASE(Mempool, CreateFailures)
 		for (int skip = 0; skip < 3; skip++) {
 			Env e;
 			host_fail_after(site, skip, 1);
-			pcpupool_mempool* mp = pcpupool_mempool_create("t_fail", 32, 8, 4, pcpu_gfp.kernel);
+			pcpupool_mempool* mp =
+				pcpupool_mempool_create("t_fail", 32, 8, 4, pcpu_gfp.kernel);
 			bool hit = !host_fail_pending(site);
 			host_fail_next(site, 0);
-			HT_EXPECT(!mp || !hit, "site %d skip %d: created through a failure", site, skip);
+			HT_EXPECT(!mp || !hit, "site %d skip %d: created through a failure", site,
+				  skip);
 			if (mp)
 				pcpupool_mempool_destroy(mp);
-			HT_EXPECT(stats().nr_cur_alloc == 0, "site %d skip %d: %llu allocations leaked", site,
-				  skip, stats().nr_cur_alloc);
-			HT_EXPECT(counters().port_objs_live == 3 + 2, "site %d skip %d: port objects %ld", site,
-				  skip, counters().port_objs_live);
+			HT_EXPECT(stats().nr_cur_alloc == 0,
+				  "site %d skip %d: %llu allocations leaked", site, skip,
+				  stats().nr_cur_alloc);
+			HT_EXPECT(counters().port_objs_live == 3 + 2,
+				  "site %d skip %d: port objects %ld", site, skip,
+				  counters().port_objs_live);
 		}
 	}
 	Env e;
@@ -394,7 +518,8 @@ HT_CASE(Mempool, FreeKeepsMinNr)
 	pcpupool_mempool_free(mp, x);
 	unsigned long long after_free = mstats(mp).reserved;
 	pcpupool_test_mempool_flush(mp);
-	HT_EXPECT(mstats(mp).reserved == 4, "after the refill work: reserved %llu", mstats(mp).reserved);
+	HT_EXPECT(mstats(mp).reserved == 4, "after the refill work: reserved %llu",
+		  mstats(mp).reserved);
 	// Documented: "otherwise the element goes back to the allocator".  A
 	// magazine that once lent an element takes the next free on its CPU
 	// even when the reserve is full; the refill work trims the depot back.
@@ -447,8 +572,10 @@ HT_CASE(Mempool, PoolsFromThreads)
 	Env e(4, kUnit, 0, /*thread=*/1);
 	PoolsArg pa = {{}, host_barrier_new(4), 0};
 	for (int k = 0; k < 3; k++) {
-		pa.mps[k] = pcpupool_mempool_create(k == 0 ? "a" : k == 1 ? "b" : "c", 16, 8, 8 + 8 * k,
-						    pcpu_gfp.kernel);
+		pa.mps[k] = pcpupool_mempool_create(k == 0   ? "a"
+						    : k == 1 ? "b"
+							     : "c",
+						    16, 8, 8 + 8 * k, pcpu_gfp.kernel);
 		HT_ASSERT(pa.mps[k], "create %d", k);
 	}
 	host_run_on_cpus(4, pools_thread, &pa);

@@ -12,6 +12,7 @@
 #include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -25,6 +26,7 @@ static const char *const pcpu_lock_names[PCPU_LOCK_NR] = {
 	[PCPU_LOCK_POOL] = "pcpupool_lock",
 	[PCPU_LOCK_ALLOC_MUTEX] = "pcpupool_alloc_mutex",
 	[PCPU_LOCK_MEMPOOL] = "pcpupool_mempool_depot",
+	[PCPU_LOCK_MEMPOOL_MAG] = "pcpupool_mempool_magazine",
 	[PCPU_LOCK_MEMPOOL_LIST] = "pcpupool_mempools_mutex",
 	[PCPU_LOCK_BLK] = "pcpupool_blk",
 	[PCPU_LOCK_TEST] = "pcpupool_test",
@@ -147,6 +149,21 @@ int pcpu_mutex_is_locked(void *mutex)
 void pcpu_assert_mutex_held(void *mutex)
 {
 	lockdep_assert_held((struct mutex *)mutex);
+}
+
+void pcpu_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void pcpu_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+void pcpu_synchronize_rcu(void)
+{
+	synchronize_rcu();
 }
 
 void pcpu_preempt_disable(void)

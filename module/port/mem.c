@@ -8,6 +8,8 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -70,6 +72,30 @@ void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node)
 void pcpu_kfree(const void *p)
 {
 	kfree(p);
+}
+
+struct pcpu_rcu_obj {
+	struct rcu_head rcu;
+	unsigned long data[];
+};
+
+void *pcpu_rcu_kmalloc(unsigned long bytes, unsigned int gfp)
+{
+	struct pcpu_rcu_obj *o;
+
+	o = kmalloc(struct_size(o, data, DIV_ROUND_UP(bytes, sizeof(long))),
+		    (__force gfp_t)gfp);
+	return o ? o->data : NULL;
+}
+
+void pcpu_rcu_kfree(void *p)
+{
+	struct pcpu_rcu_obj *o;
+
+	if (!p)
+		return;
+	o = container_of(p, struct pcpu_rcu_obj, data[0]);
+	kfree_rcu(o, rcu);
 }
 
 void *pcpu_page_alloc(int node, unsigned int gfp)

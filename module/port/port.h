@@ -57,6 +57,13 @@ void pcpu_nofs_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
 void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) PCPU_PORT_NOEXCEPT;
 void pcpu_kfree(const void *p) PCPU_PORT_NOEXCEPT;
+/*
+ * Memory freed after an RCU grace period (kfree_rcu): for data that
+ * lock-free readers inside pcpu_rcu_read_lock() may still be reading.
+ * The header holding the rcu_head is hidden in front of what is returned.
+ */
+void *pcpu_rcu_kmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
+void pcpu_rcu_kfree(void *p) PCPU_PORT_NOEXCEPT;
 /* One order-0 page on @node; returns an opaque struct page pointer. */
 void *pcpu_page_alloc(int node, unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void pcpu_page_free(void *page) PCPU_PORT_NOEXCEPT;
@@ -109,6 +116,7 @@ enum pcpu_lock_class {
 	PCPU_LOCK_POOL,		/* the allocator's area/chunk spinlock */
 	PCPU_LOCK_ALLOC_MUTEX,	/* the allocator's population mutex */
 	PCPU_LOCK_MEMPOOL,	/* a mempool depot */
+	PCPU_LOCK_MEMPOOL_MAG,	/* a CPU's magazine of a mempool */
 	PCPU_LOCK_MEMPOOL_LIST,	/* the list of mempools (mutex) */
 	PCPU_LOCK_BLK,		/* blkcg stats of a disk */
 	PCPU_LOCK_TEST,		/* KUnit */
@@ -137,6 +145,10 @@ void pcpu_preempt_enable(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_local_irq_save(void) PCPU_PORT_NOEXCEPT;
 void pcpu_local_irq_restore(unsigned long flags) PCPU_PORT_NOEXCEPT;
 void pcpu_might_sleep(void) PCPU_PORT_NOEXCEPT;
+/* RCU: read-side sections (any context) and a grace period (sleeps). */
+void pcpu_rcu_read_lock(void) PCPU_PORT_NOEXCEPT;
+void pcpu_rcu_read_unlock(void) PCPU_PORT_NOEXCEPT;
+void pcpu_synchronize_rcu(void) PCPU_PORT_NOEXCEPT;
 void pcpu_cond_resched(void) PCPU_PORT_NOEXCEPT;
 int pcpu_fatal_signal_pending(void) PCPU_PORT_NOEXCEPT;
 /* Run @fn(@arg) on every online CPU in hardirq context and wait. */
