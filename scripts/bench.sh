@@ -27,7 +27,8 @@ rsync -a --delete --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.
 	--exclude=Module.symvers "$repo/" "$src/"
 make -C "$kdir" M="$src" -j"$(nproc)" modules > "$out/modules.log" 2>&1 ||
 	{ cat "$out/modules.log"; exit 1; }
-"$here/mkinitramfs.sh" "$out/bench.cpio.gz" bench "$src/pcpupool.ko" "$src/pcpupool_bench.ko"
+"$here/mkinitramfs.sh" "$out/bench.cpio.gz" bench "$src/pcpupool.ko" "$src/pcpupool_bench.ko" \
+	"$src/pcpupool_blk.ko"
 "$here/qemu.sh" --kernel "$kdir/arch/x86/boot/bzImage" --initrd "$out/bench.cpio.gz" \
 	--log "$out/bench.log" --timeout 900 --smp 2 --mem 2048 \
 	--append "${PCPUPOOL_APPEND:-}" || { echo "bench: guest failed (log $out/bench.log)"; exit 1; }

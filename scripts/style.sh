@@ -14,7 +14,7 @@ fail=0
 mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'module/port/*_cxx.h' |
 	grep -v -e '^module/blk/' -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^kunit/host/')
 mapfile -t c < <(git ls-files 'module/port/*.c' 'module/port/port.h' 'module/port/pcpupool_trace.h' \
-	'module/core_api.h' 'include/*.h' 'kunit/*.c' 'kunit/kt.h' 'module/blk/*.c' 'module/blk/*.h' 'scripts/guest/*.c')
+	'module/core_api.h' 'include/*.h' 'kunit/*.c' 'kunit/kt.h' 'kunit/util.h' 'module/blk/*.c' 'module/blk/*.h' 'scripts/guest/*.c')
 if clang-format --dry-run --Werror "${cxx[@]}" 2> build-style.log; then
 	echo "style: clang-format: ${#cxx[@]} C++ files clean"
 else

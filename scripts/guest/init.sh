@@ -39,7 +39,8 @@ uptime_cs() {
 
 mode=$(cat /guest/mode 2>/dev/null)
 echo "pcpupool-guest: kernel $(uname -r), mode '$mode', $(grep -c ^processor /proc/cpuinfo) cpus," \
-	"nodes: $(cat /sys/devices/system/node/online 2>/dev/null || echo none)"
+	"nodes: $(cat /sys/devices/system/node/online 2>/dev/null || echo none)," \
+	"paging: $(grep -qw la57 /proc/cpuinfo && echo 5-level || echo 4-level)"
 
 if [ -n "$mode" ] && [ -f "/guest/$mode.sh" ]; then
 	sh "/guest/$mode.sh"
