@@ -3,9 +3,10 @@
 // area_map_test.cpp - KUnit bodies for the area allocator (suite
 // pcpupool_area_map): fits, alignment, coalescing, the largest allocation,
 // exhaustion, populated-only fits, bad frees, and a seeded random workload
-// checked against a byte-per-granule model with the hints recounted after
-// every operation.  The area map is compiled into this module as a unit.
+// checked against the reference model the host tests use (area_model.h)
+// after every operation.  The area map is compiled into this module as a unit.
 #include "../module/area_map.cpp"
+#include "area_model.h"
 #include "kt.h"
 
 using namespace pcp;
@@ -161,60 +162,53 @@ void cxx_test_area_bad_free(void* test)
 	KT_EXPECT(test, !err, "%s", err);
 }
 
-// Random alloc/free against a model: one byte per granule holding the
-// owner id; no overlap, alignment, first fit == the model's first fit, and
-// the hints equal a full recount after every operation.
+// Random alloc/free against the reference model (area_model.h, shared with
+// the host tests and fuzz targets): first fit == the model's exhaustive
+// first fit, sizes from the bound map, and counters, the largest run,
+// population and every block's hints equal a recount after every operation.
 void cxx_test_area_random(void* test)
 {
 	Map t(false);
 	AreaMap& m = t.m;
-	u8* model = new (Gfp::kernel()) u8[kBits];
+	auto* g = new (Gfp::kernel()) model::GranuleModel;
 	constexpr int kLive = 256;
 	struct Live {
 		int off;
 		u32 bits;
 	};
 	Live* live = new (Gfp::kernel()) Live[kLive];
-	KT_EXPECT(test, model && live, "alloc");
-	if (!model || !live) {
-		delete[] model;
+	char* err = new (Gfp::kernel()) char[256];
+	KT_EXPECT(test, g && live && err, "alloc");
+	if (!g || !live || !err) {
+		delete g;
 		delete[] live;
+		delete[] err;
 		return;
 	}
-	pcpu_memset(model, 0, kBits);
+	g->init(kBits, kBlock / kMinAllocBytes);
 	Rng rng{0x9e3779b97f4a7c15ull};
-	int nr_live = 0, failures = 0;
-	for (int op = 0; op < 1500 && !failures; op++) {
-		if (rng.below(8) == 0)
-			m.set_populated(rng.below(m.nr_blocks()), true);
+	int nr_live = 0;
+	for (int op = 0; op < 1500; op++) {
+		if (rng.below(8) == 0) {
+			u32 b = rng.below(m.nr_blocks());
+			m.set_populated(b, true);
+			g->pop[b] = true;
+		}
 		bool do_alloc = nr_live == 0 || (nr_live < kLive && rng.below(3) != 0);
 		if (do_alloc) {
 			u32 bits = 1 + (rng.below(4) ? rng.below(64) : rng.below(2048));
 			u32 align = 1u << rng.below(11);
 			bool pop = rng.below(2);
-			// Model's first fit.
-			int want = -1;
-			for (u32 s = 0; s + bits <= kBits && want < 0; s += align) {
-				bool ok = true;
-				for (u32 i = s; i < s + bits && ok; i++) {
-					ok = !model[i];
-					if (ok && pop && !m.block_populated(i / (kBlock / 4)))
-						ok = false;
-				}
-				if (ok)
-					want = s;
-			}
+			int want = g->first_fit(bits, align, pop);
 			int off = alloc(m, bits, align, pop);
 			if (off != want) {
 				kt_fail(test, __FILE__, __LINE__,
 					"op %d: fit(%u, align %u, pop %d) = %d, model %d", op, bits,
 					align, pop, off, want);
-				failures++;
 				break;
 			}
 			if (off >= 0) {
-				for (u32 i = off; i < off + bits; i++)
-					model[i] = 1;
+				g->take(off, bits, 1);
 				live[nr_live++] = {off, bits};
 			}
 		} else {
@@ -223,17 +217,17 @@ void cxx_test_area_random(void* test)
 			if (got != live[i].bits) {
 				kt_fail(test, __FILE__, __LINE__, "op %d: free size %u != %u", op,
 					got, live[i].bits);
-				failures++;
+				break;
 			}
-			for (u32 k = live[i].off; k < live[i].off + live[i].bits; k++)
-				model[k] = 0;
+			g->release(live[i].off);
 			live[i] = live[--nr_live];
 		}
-		if (const char* err = m.check()) {
-			kt_fail(test, __FILE__, __LINE__, "op %d: %s", op, err);
-			failures++;
+		if (const char* e = model::compare(m, *g, err, 256)) {
+			kt_fail(test, __FILE__, __LINE__, "op %d: %s", op, e);
+			break;
 		}
 	}
-	delete[] model;
+	delete g;
 	delete[] live;
+	delete[] err;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * util.c - canaries and kthread gangs for the C KUnit suites (util.h).
+ * util.c - canaries and kthread gangs for the C KUnit suites (util.h), and
+ * the snprintf of the area map's reference model (area_model.h).
  */
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/percpu.h>
 #include <linux/sched/task.h>
+#include <linux/sprintf.h>
 #include <pcpupool/pcpupool.h>
 #include "util.h"
 
@@ -88,5 +90,17 @@ int kt_gang_stop(struct kt_gang *g)
 		put_task_struct(g->t[i]);
 	}
 	g->n = 0;
+	return n;
+}
+
+/* For kunit/area_model.h (C++), which cannot include kernel headers. */
+int model_snprintf(char *buf, unsigned long size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
 	return n;
 }

@@ -44,4 +44,7 @@ void kt_gang_done(struct kt_gang *g);
 /* Wait until every member is done, then reap them all; returns how many. */
 int kt_gang_stop(struct kt_gang *g);
 
+/* The area model's messages (area_model.h, C++). */
+__printf(3, 4) int model_snprintf(char *buf, unsigned long size, const char *fmt, ...);
+
 #endif

@@ -11,7 +11,7 @@ cd "$repo"
 command -v clang-format > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang-format > /dev/null
 kdir=$("$here/build-kernel.sh" "$here/debug.config" | tail -1)
 fail=0
-mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'module/port/*_cxx.h' |
+mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'kunit/area_model.h' 'module/port/*_cxx.h' |
 	grep -v -e '^module/blk/' -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^kunit/host/')
 mapfile -t c < <(git ls-files 'module/port/*.c' 'module/port/port.h' 'module/port/pcpupool_trace.h' \
 	'module/core_api.h' 'include/*.h' 'kunit/*.c' 'kunit/kt.h' 'kunit/util.h' 'module/blk/*.c' 'module/blk/*.h' 'scripts/guest/*.c')
