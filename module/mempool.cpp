@@ -104,8 +104,10 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	}
 	// Fill the reserve now, as mempool_create does: a pool is useful from
 	// its first allocation.
-	mp->refill();
-	if (mp->present_locked() < min_nr) {
+	int ret;
+	while ((ret = mp->refill_rounds(64)) > 0)
+		pcpu_cond_resched();
+	if (ret) {
 		mp->destroy();
 		return nullptr;
 	}
@@ -381,10 +383,20 @@ void Mempool::free(void* elem)
 }
 
 // The refill work: top the depot up to min_nr, allocating with GFP_KERNEL
-// and no pool lock held; trim a surplus.
+// and no pool lock held; trim a surplus.  After its rounds it queues itself
+// again if the reserve still wants elements.
 void Mempool::refill()
 {
-	for (int round = 0; round < 64; round++) {
+	if (refill_rounds(64) > 0)
+		kick_refill();
+}
+
+// Up to @rounds batches.  Returns 0 when the reserve holds min_nr, 1 if it
+// still wants elements after @rounds, -12 when an allocation failed.  Users
+// taking elements meanwhile only make it go on: that is not a failure.
+int Mempool::refill_rounds(int rounds)
+{
+	for (int round = 0; round < rounds; round++) {
 		u32 want;
 		void* surplus = nullptr;
 		{
@@ -400,7 +412,7 @@ void Mempool::refill()
 			continue;
 		}
 		if (!want)
-			return;
+			return 0;
 		void* batch[16];
 		u32 n = 0;
 		for (; n < min(want, 16u); n++) {
@@ -424,8 +436,9 @@ void Mempool::refill()
 		for (u32 i = used; i < n; i++)
 			g_pool.free_elem(batch[i]);
 		if (n < min(want, 16u))
-			return; // out of memory: the next kick retries
+			return -12; // out of memory: the next kick retries
 	}
+	return 1;
 }
 
 // IPI (IRQs off).  The magazine lock is dropped before the depot lock is
@@ -496,9 +509,12 @@ int Mempool::resize(u32 new_min)
 			break;
 		g_pool.free_elem(surplus);
 	}
-	refill();
-	SpinIrqGuard g(depot_lock_);
-	return present_locked() >= min_nr_ ? 0 : -12;
+	// -ENOMEM only if memory ran out; users taking elements concurrently
+	// just make the refill go on.
+	int ret;
+	while ((ret = refill_rounds(64)) > 0)
+		pcpu_cond_resched();
+	return ret;
 }
 
 void Mempool::get_stats(pcpupool_mempool_stats* st)

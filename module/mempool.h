@@ -68,6 +68,7 @@ public:
 	void cpu_dead(int cpu);
 	void drain_local(); // IPI: this CPU's magazine to depot/allocator
 	void refill(); // the refill work
+	int refill_rounds(int rounds);
 	void flush_refill()
 	{
 		pcpu_work_queue(work_);

@@ -53,11 +53,17 @@ void pcpupool_get_stats(struct pcpupool_stats *st);
  *  - elements come back zeroed on every CPU;
  *  - free puts an element into the reserve while it is below @min_nr, else
  *    returns it to the allocator.  alloc/free work from any context; a hit
- *    in the CPU's magazine takes no lock and touches no shared cache line.
+ *    in the CPU's magazine takes only that magazine's own lock and touches
+ *    no shared cache line;
+ *  - a free that is not an element of @pool out with a user (foreign or
+ *    plain pointer, another pool's element, double free) is refused with
+ *    a WARN_ONCE and counted in the pool's misuse.
  *
  * create/resize/destroy sleep (GFP_KERNEL); the caller serializes destroy
- * with every other use.  Elements still out at destroy stay allocated
- * (WARN): free them with pcpupool_free().
+ * with every other use.  resize returns -ENOMEM only when memory ran out
+ * while filling the reserve (users may take elements meanwhile).  Elements
+ * still out at destroy stay allocated (WARN): free them with
+ * pcpupool_free().
  */
 struct pcpupool_mempool;
 struct pcpupool_mempool *pcpupool_mempool_create(const char *name, size_t size,
