@@ -11,45 +11,12 @@
 
 using namespace pcp;
 
-namespace {
-
-constexpr u32 kUnit = 64 * 1024;
-constexpr u32 kBlock = 4096;
-constexpr u32 kBits = kUnit / kMinAllocBytes;
-
-struct Map {
-	AreaMap m;
-	bool ok;
-	explicit Map(bool populate = true) : ok(m.init(kUnit, kBlock, Gfp::kernel()))
-	{
-		if (ok && populate)
-			for (u32 b = 0; b < m.nr_blocks(); b++)
-				m.set_populated(b, true);
-	}
-};
-
-int alloc(AreaMap& m, u32 bits, u32 align = 1, bool pop = false)
-{
-	int off = m.find_fit(bits, align, pop);
-	if (off >= 0)
-		m.alloc(off, bits);
-	return off;
-}
-
-// A tiny deterministic PRNG (xorshift64*), seeded per test.
-struct Rng {
-	u64 s;
-	u64 next()
-	{
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		return s * 0x2545F4914F6CDD1Dull;
-	}
-	u32 below(u32 n) { return next() % n; }
-};
-
-} // namespace
+using model::alloc;
+using model::kBits;
+using model::kBlock;
+using model::kUnit;
+using model::Map;
+using model::Rng;
 
 void cxx_test_area_basic(void* test)
 {

@@ -13,6 +13,9 @@
 //                blocks.  block_hint() recounts a block's hints.
 //  compare()     an AreaMap against the model: counters, the largest run,
 //                population and every block's hints.
+//  Map, alloc(), Rng  the fixtures both test suites build on: a map of
+//                the default geometry (64 KiB unit, 4 KiB blocks), a
+//                find_fit + alloc step, a seeded xorshift64* generator.
 //
 // About 320 KiB: the KUnit test allocates one, the host keeps globals.
 #pragma once
@@ -28,6 +31,46 @@ namespace model {
 
 using pcp::u32;
 using pcp::u64;
+
+constexpr u32 kUnit = 64 * 1024;
+constexpr u32 kBlock = 4096;
+constexpr u32 kBits = kUnit / pcp::kMinAllocBytes;
+
+// An AreaMap of @unit bytes in @block-byte blocks, all populated unless not
+// @populate; ok says whether init() succeeded.
+struct Map {
+	pcp::AreaMap m;
+	bool ok;
+	explicit Map(bool populate = true, u32 unit = kUnit, u32 block = kBlock)
+		: ok(m.init(unit, block, pcp::Gfp::kernel()))
+	{
+		if (ok && populate)
+			for (u32 b = 0; b < m.nr_blocks(); b++)
+				m.set_populated(b, true);
+	}
+};
+
+// First fit, then allocate: the offset, or -1.
+inline int alloc(pcp::AreaMap& m, u32 bits, u32 align = 1, bool pop = false)
+{
+	int off = m.find_fit(bits, align, pop);
+	if (off >= 0)
+		m.alloc(off, bits);
+	return off;
+}
+
+// A tiny deterministic PRNG (xorshift64*), seeded per test.
+struct Rng {
+	u64 s;
+	u64 next()
+	{
+		s ^= s >> 12;
+		s ^= s << 25;
+		s ^= s >> 27;
+		return s * 0x2545F4914F6CDD1Dull;
+	}
+	u32 below(u32 n) { return next() % n; }
+};
 using pcp::u8;
 
 constexpr u32 kMaxBits = 1 << 15;
