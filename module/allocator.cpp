@@ -284,38 +284,35 @@ void Pool::free_impl(void* ptr, bool elem)
 
 // ---- chunks and population (allocator mutex held) -----------------------
 
-ChunkIndex* Pool::new_index(Chunk* add, const MutexCtx& m)
+ChunkIndex* Pool::new_index(u32 n, const MutexCtx& m)
 {
 	mutex_.assert_held(); // the index changes only under the mutex
-	u32 n = nr_chunks() + (add ? 1 : 0);
 	if (pcpu_fault_should_fail(PCPU_SITE_META))
 		return nullptr;
 	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
-	auto* idx = static_cast<ChunkIndex*>(
+	return static_cast<ChunkIndex*>(
 		pcpu_rcu_kmalloc(sizeof(ChunkIndex) + n * sizeof(Chunk*), m.gfp().raw()));
-	if (!idx)
-		return nullptr;
-	u32 k = 0;
-	for (u32 i = 0; i < nr_chunks(); i++) {
-		Chunk* c = index_->c[i];
-		if (add && add->base() < c->base()) {
-			idx->c[k++] = add;
-			add = nullptr;
-		}
-		if (!c->dropping)
-			idx->c[k++] = c;
-	}
-	if (add)
-		idx->c[k++] = add;
-	idx->n = k;
-	return idx;
 }
 
-void Pool::publish_index(ChunkIndex* idx)
+void Pool::publish_index(ChunkIndex* idx, Chunk* add)
 {
 	ChunkIndex* old;
 	{
+		// Under the pool lock: slots change under it.
 		SpinIrqGuard g(lock_);
+		u32 k = 0;
+		for (u32 i = 0; i < nr_chunks(); i++) {
+			Chunk* c = index_->c[i];
+			if (add && add->base() < c->base()) {
+				idx->c[k++] = add;
+				add = nullptr;
+			}
+			if (c->slot >= 0) // not being destroyed
+				idx->c[k++] = c;
+		}
+		if (add)
+			idx->c[k++] = add;
+		idx->n = k;
 		old = index_;
 		__atomic_store_n(&index_, idx, __ATOMIC_RELEASE);
 	}
@@ -348,13 +345,13 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	c->vm_ = vm;
 	c->base_ = reinterpret_cast<uptr>(vm);
 	c->unit_bytes_ = unit_bytes_;
-	ChunkIndex* idx = new_index(c, m);
+	ChunkIndex* idx = new_index(nr_chunks() + 1, m);
 	if (!idx) {
 		pcpu_vm_release(vm);
 		delete c;
 		return nullptr;
 	}
-	publish_index(idx);
+	publish_index(idx, c);
 	SpinIrqGuard g(lock_);
 	c->id = next_chunk_id_++;
 	relocate(c);

@@ -165,10 +165,12 @@ private:
 
 	[[nodiscard]] Chunk* create_chunk(const MutexCtx& m);
 	void destroy_chunk(Chunk* c, const MutexCtx& m);
-	// A copy of the index with @add inserted and every chunk marked
-	// `dropping` left out, or nullptr; publish_index() installs it.
-	[[nodiscard]] ChunkIndex* new_index(Chunk* add, const MutexCtx& m);
-	void publish_index(ChunkIndex* idx);
+	// Room for an index of @n chunks, or nullptr.  publish_index() fills
+	// it under the pool lock with the current chunks, @add inserted and
+	// those off the slot lists (slot -1: being destroyed) left out, and
+	// installs it.  Allocator mutex held for both.
+	[[nodiscard]] ChunkIndex* new_index(u32 n, const MutexCtx& m);
+	void publish_index(ChunkIndex* idx, Chunk* add);
 	[[nodiscard]] bool populate_block(Chunk* c, u32 block, const MutexCtx& m);
 	[[nodiscard]] bool populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m);
 	// Unmaps @block's page in every unit onto @pages; the caller flushes

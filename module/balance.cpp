@@ -116,25 +116,23 @@ void Pool::balance_free_chunks(const MutexCtx& m)
 				break;
 			empty_pop -= victim->map.nr_populated();
 			List<Chunk, &Chunk::slot_node>::remove(victim);
-			victim->slot = -1;
-			victim->dropping = true;
+			victim->slot = -1; // leaves the index below
 			victims.push_back(victim);
 		}
 	}
 	if (victims.empty())
 		return;
-	ChunkIndex* idx = new_index(nullptr, m);
+	ChunkIndex* idx = new_index(nr_chunks(), m);
 	if (!idx) {
 		// No memory for the smaller index: keep them for the next run.
 		SpinIrqGuard g(lock_);
 		while (Chunk* c = victims.front()) {
 			List<Chunk, &Chunk::slot_node>::remove(c);
-			c->dropping = false;
 			relocate(c);
 		}
 		return;
 	}
-	publish_index(idx);
+	publish_index(idx, nullptr);
 	pcpu_synchronize_rcu();
 	while (Chunk* c = victims.front()) {
 		List<Chunk, &Chunk::slot_node>::remove(c);

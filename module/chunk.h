@@ -50,8 +50,9 @@ public:
 
 	AreaMap map; // protected by the pool lock
 	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
-	int slot = -1; // the slot list this chunk is on
-	bool dropping = false; // chosen for destruction, leaving the index
+	// The slot list this chunk is on; -1 while it is on none: created and
+	// not yet placed, or chosen by the balance work for destruction.
+	int slot = -1;
 	u32 id = 0; // creation number, for debugfs
 	u64 atomic_bytes = 0; // bytes served to atomic callers (stats)
 

@@ -90,7 +90,7 @@ void Pool::show_chunks(void* seq)
 const char* Pool::check()
 {
 	SpinIrqGuard g(lock_);
-	u32 empty = 0, pop = 0, dropping = 0;
+	u32 empty = 0, pop = 0, off_slots = 0;
 	for (u32 i = 0; i < nr_chunks(); i++) {
 		const Chunk* c = index_->c[i];
 		if (const char* err = c->map.check())
@@ -105,9 +105,9 @@ const char* Pool::check()
 			if (t && !c->map.alloc_size(off / kMinAllocBytes))
 				return "element tag on no live allocation";
 		}
-		// The balance work is destroying it: off the slot lists.
-		if (c->dropping) {
-			dropping++;
+		// Created and not yet placed, or being destroyed.
+		if (c->slot < 0) {
+			off_slots++;
 			continue;
 		}
 		if (c->slot != slot_of(c))
@@ -120,7 +120,7 @@ const char* Pool::check()
 	u32 listed = 0;
 	for (int s = 0; s < nr_slots_; s++)
 		listed += slots_[s].size();
-	if (listed + dropping != nr_chunks())
+	if (listed + off_slots != nr_chunks())
 		return "slot lists do not hold every chunk once";
 	return nullptr;
 }
