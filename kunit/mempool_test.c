@@ -10,12 +10,12 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
-#include <linux/kthread.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
@@ -194,14 +194,15 @@ static void test_magazine_local(struct kunit *test)
 }
 
 /* Offlining a CPU drains its magazine into the depot. */
-struct hp_arg {
+/* Work run on one CPU with smp_call_on_cpu(): a pool and what it got. */
+struct on_cpu_arg {
 	struct pcpupool_mempool *mp;
-	struct completion done;
+	int got;
 };
 
 static int fill_magazine(void *arg)
 {
-	struct hp_arg *a = arg;
+	struct on_cpu_arg *a = arg;
 	void __percpu *p[4];
 	int i;
 
@@ -209,14 +210,12 @@ static int fill_magazine(void *arg)
 		p[i] = pcpupool_mempool_alloc(a->mp, GFP_NOWAIT);
 	for (i = 0; i < 4; i++)
 		pcpupool_mempool_free(a->mp, p[i]);
-	complete(&a->done);
 	return 0;
 }
 
 static void test_hotplug_drains(struct kunit *test)
 {
-	struct hp_arg a = { .mp = pcpupool_mempool_create("t_hp", 16, 8, 16, GFP_KERNEL) };
-	struct task_struct *t;
+	struct on_cpu_arg a = { .mp = pcpupool_mempool_create("t_hp", 16, 8, 16, GFP_KERNEL) };
 	int cpu = 1, ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, a.mp);
@@ -224,12 +223,8 @@ static void test_hotplug_drains(struct kunit *test)
 		pcpupool_mempool_destroy(a.mp);
 		kunit_skip(test, "needs CPU 1 online");
 	}
-	init_completion(&a.done);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
-	t = kthread_create_on_cpu(fill_magazine, &a, cpu, "pcpupool_hp/%u");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wake_up_process(t);
-	wait_for_completion(&a.done);
+	smp_call_on_cpu(cpu, fill_magazine, &a, false);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	KUNIT_EXPECT_GT(test, mstats(a.mp).in_magazines, 0ULL);
 	ret = remove_cpu(cpu);
@@ -245,15 +240,9 @@ static void test_hotplug_drains(struct kunit *test)
  * CPU 1's magazine, a constrained caller on CPU 2 gets the depot's and
  * then CPU 1's (stolen one by one): every reserved element, then NULL.
  */
-struct take_arg {
-	struct pcpupool_mempool *mp;
-	struct completion done;
-	int got;
-};
-
 static int take_all(void *arg)
 {
-	struct take_arg *a = arg;
+	struct on_cpu_arg *a = arg;
 	void __percpu *p[20];
 	unsigned long flags;
 	int i;
@@ -266,15 +255,13 @@ static int take_all(void *arg)
 	}
 	for (i = 0; i < 20; i++)
 		pcpupool_mempool_free(a->mp, p[i]);
-	complete(&a->done);
 	return 0;
 }
 
 static void test_reserve_any_cpu(struct kunit *test)
 {
-	struct hp_arg h = { .mp = pcpupool_mempool_create("t_any", 24, 8, 16, GFP_KERNEL) };
-	struct take_arg a = { .mp = h.mp };
-	struct task_struct *t;
+	struct on_cpu_arg h = { .mp = pcpupool_mempool_create("t_any", 24, 8, 16, GFP_KERNEL) };
+	struct on_cpu_arg a = { .mp = h.mp };
 	u64 res;
 
 	KUNIT_ASSERT_NOT_NULL(test, h.mp);
@@ -282,13 +269,8 @@ static void test_reserve_any_cpu(struct kunit *test)
 		pcpupool_mempool_destroy(h.mp);
 		kunit_skip(test, "needs CPUs 1 and 2 online");
 	}
-	init_completion(&h.done);
-	init_completion(&a.done);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
-	t = kthread_create_on_cpu(fill_magazine, &h, 1, "pcpupool_fill/%u");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wake_up_process(t);
-	wait_for_completion(&h.done);
+	smp_call_on_cpu(1, fill_magazine, &h, false);
 	/*
 	 * Most elements sit in CPU 1's magazine, the rest in the depot.  The
 	 * refill work kicked meanwhile may have added a few (the reserve can
@@ -299,10 +281,7 @@ static void test_reserve_any_cpu(struct kunit *test)
 	res = MST(h.mp, reserved);
 	KUNIT_EXPECT_GE(test, res, 16ULL);
 	KUNIT_EXPECT_GT(test, MST(h.mp, in_magazines), 0ULL);
-	t = kthread_create_on_cpu(take_all, &a, 2, "pcpupool_take/%u");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wake_up_process(t);
-	wait_for_completion(&a.done);
+	smp_call_on_cpu(2, take_all, &a, false);
 	pcpupool_test_hold_mutex(0);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	KUNIT_EXPECT_EQ(test, (u64)a.got, res);
