@@ -122,8 +122,7 @@ static blk_status_t pcpub_discard(struct pcpub_dev *d, sector_t sector,
 
 static void pcpub_count_flush(struct pcpub_dev *d)
 {
-	guard(preempt)();
-	local64_inc(&pcpupool_typed_ptr(d->pcpu, smp_processor_id())->flush_reqs);
+	pcpupool_counter_add(&d->pcpu->flush_reqs, 1);
 }
 
 /*
@@ -140,8 +139,7 @@ static blk_status_t pcpub_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct bio *bio;
 
 	blk_mq_start_request(rq);
-	scoped_guard(preempt)
-		local64_inc(&pcpupool_typed_ptr(d->pcpu, smp_processor_id())->rqs);
+	pcpupool_counter_add(&d->pcpu->rqs, 1);
 	__rq_for_each_bio(bio, rq)
 		pcpub_account_bio(d, bio);
 	switch (req_op(rq)) {

@@ -346,8 +346,7 @@ EXPORT_SYMBOL_GPL(pcpub_account);
  */
 void pcpub_account_bio(struct pcpub_dev *d, struct bio *bio)
 {
-	scoped_guard(preempt)
-		local64_inc(&pcpupool_typed_ptr(d->pcpu, smp_processor_id())->bios);
+	pcpupool_counter_add(&d->pcpu->bios, 1);
 	pcpub_account(d, bio_blkcg_css(bio), pcpub_type_of(bio->bi_opf),
 		      bio->bi_iter.bi_size, bio->bi_opf & REQ_PREFLUSH);
 }
@@ -438,8 +437,6 @@ EXPORT_SYMBOL_GPL(pcpub_unattributed_sum);
 
 void pcpub_alloc_stats(struct pcpub_dev *d, struct pcpub_alloc_stats *st)
 {
-	int cpu;
-
 	spin_lock_irq(&d->lock);
 	st->served = d->served;
 	st->missed = d->missed;
@@ -450,14 +447,9 @@ void pcpub_alloc_stats(struct pcpub_dev *d, struct pcpub_alloc_stats *st)
 	spin_lock_irq(&d->obj_lock);
 	st->obj_reserve = d->obj_nr;
 	spin_unlock_irq(&d->obj_lock);
-	st->flush_reqs = st->bios = st->rqs = 0;
-	for_each_possible_cpu(cpu) {
-		struct pcpub_dev_pcpu *p = pcpupool_typed_ptr(d->pcpu, cpu);
-
-		st->flush_reqs += local64_read(&p->flush_reqs);
-		st->bios += local64_read(&p->bios);
-		st->rqs += local64_read(&p->rqs);
-	}
+	st->flush_reqs = pcpupool_counter_sum(&d->pcpu->flush_reqs);
+	st->bios = pcpupool_counter_sum(&d->pcpu->bios);
+	st->rqs = pcpupool_counter_sum(&d->pcpu->rqs);
 }
 EXPORT_SYMBOL_GPL(pcpub_alloc_stats);
 
@@ -529,12 +521,10 @@ void pcpub_stats_exit(struct pcpub_dev *d)
 	synchronize_rcu();	/* debugfs readers, lookups of test callers */
 	list_for_each_entry_safe(s, tmp, &d->stats, node) {
 		list_del(&s->node);
-		if (s == d->root) {
-			pcpupool_mempool_free(d->ctr_pool, s->ctr);
-			kfree(s);
+		if (s != d->root) {
+			pcpub_stat_free(d, s);	/* into obj_free, freed below */
 			continue;
 		}
-		css_put(s->css);
 		pcpupool_mempool_free(d->ctr_pool, s->ctr);
 		kfree(s);
 	}
