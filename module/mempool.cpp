@@ -199,6 +199,7 @@ bool Mempool::check_free(void* elem)
 	if (!id_)
 		return true;
 	u8 seen = tag(true);
+	bool ours;
 	{
 		RcuReadGuard rcu;
 		u8* t = g_pool.tag_of(elem);
@@ -206,14 +207,13 @@ bool Mempool::check_free(void* elem)
 				__atomic_compare_exchange_n(t, &seen, tag(false), false,
 							    __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
 			return true;
-		if (!t)
-			seen = 0xff;
+		ours = t;
 	}
 	{
 		IrqGuard irq;
 		inc(cstats(irq.cpu())->misuse);
 	}
-	if (seen == 0xff)
+	if (!ours)
 		PCPU_WARN_ONCE(true, "mempool %s: free of %px, which pcpupool did not allocate",
 			       name_, elem);
 	else if (seen == 0)
