@@ -101,14 +101,20 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 			       (unsigned long)bytes, (unsigned long)align, unit_bytes_);
 		return nullptr;
 	}
-	u32 bits = div_round_up<u32>(bytes, kMinAllocBytes);
-	u32 align_bits = max<u32>(align, kMinAllocBytes) / kMinAllocBytes;
-	// The effective constraint, once, at the entry (issue: NOFS/NOIO).
-	AllocCtx ctx = AllocCtx::from_caller(gfp);
-	bool atomic = !ctx.may_sleep();
 	PCPU_BUG_ON(tag && align % kTagBytes);
-	void* p = atomic ? alloc_atomic(bits, align_bits, bytes, tag, ctx)
-			 : alloc_sleepable(bits, align_bits, bytes, tag, ctx);
+	bool atomic = !gfp.may_sleep(); // memalloc scopes never add sleeping
+	void* p;
+	int cls = class_of(bytes, align);
+	if (cls >= 0 && PCPU_LIKELY(caching())) {
+		p = cache_alloc(cls, bytes, gfp, tag);
+	} else {
+		u32 bits = div_round_up<u32>(bytes, kMinAllocBytes);
+		u32 align_bits = max<u32>(align, kMinAllocBytes) / kMinAllocBytes;
+		// The effective constraint, once, at the entry (issue: NOFS/NOIO).
+		AllocCtx ctx = AllocCtx::from_caller(gfp);
+		p = atomic ? alloc_atomic(bits, align_bits, bytes, tag, ctx)
+			   : alloc_sleepable(bits, align_bits, bytes, tag, ctx);
+	}
 	if (PCPU_UNLIKELY(pcpu_trace_mask)) {
 		if (p && (pcpu_trace_mask & PCPU_TRACE_ALLOC))
 			pcpu_trace_alloc(p, bytes, align, gfp.raw(), atomic);
@@ -118,9 +124,18 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 	return p;
 }
 
-void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic)
+void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic, int cls)
 {
 	lock_.assert_held();
+	if (cls >= 0) {
+		// A class object made by the sleepable path: it belongs to this
+		// CPU's front end (counted there) and goes straight to the user.
+		void* p = reinterpret_cast<void*>(pl.chunk->base() + pl.off * kMinAllocBytes);
+		CpuCache* cc = cache(pcpu_this_cpu()); // IRQs are off
+		cc->ctr[cls].carved++;
+		hand_out(p, cls, tag, cc, bytes, false);
+		return p;
+	}
 	if (tag)
 		__atomic_store_n(pl.chunk->tag(pl.off * kMinAllocBytes), tag, __ATOMIC_RELAXED);
 	st_.nr_alloc++;
@@ -152,14 +167,14 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 			p = finish_alloc(pl, bits, bytes, tag, /*atomic=*/true);
 		} else {
 			st_.atomic_alloc_failed++;
-			failed_since_balance_ = true;
+			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 		}
 		// Refill before exhaustion: kick once below the low target.
 		kick = !pl || nr_empty_pop_ < target_low_;
-		if (kick && balance_queued_ && pl)
+		if (kick && queued() && pl)
 			kick = false;
 		if (kick)
-			balance_queued_ = true;
+			set_queued(true);
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
@@ -168,7 +183,8 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 	return p;
 }
 
-void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx)
+void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
+			    int cls)
 {
 	pcpu_might_sleep();
 	// NOFAIL must not give up on a signal; everyone else may (seed 003:
@@ -187,7 +203,7 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const A
 			SpinIrqGuard g(lock_);
 			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
 			if (pl) {
-				void* p = finish_alloc(pl, bits, bytes, tag, false);
+				void* p = finish_alloc(pl, bits, bytes, tag, false, cls);
 				g.unlock();
 				zero(pl, bytes);
 				return p;
@@ -197,7 +213,7 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const A
 		if (pl) {
 			if (populate_range(pl.chunk, pl.off, bits, m)) {
 				SpinIrqGuard g(lock_);
-				void* p = finish_alloc(pl, bits, bytes, tag, false);
+				void* p = finish_alloc(pl, bits, bytes, tag, false, cls);
 				g.unlock();
 				zero(pl, bytes);
 				return p;
@@ -227,6 +243,12 @@ void Pool::free_impl(void* ptr, bool elem)
 	uptr p = reinterpret_cast<uptr>(ptr);
 	bool kick = false;
 	unsigned long freed_bytes = 0;
+	// A class object goes back to this CPU's cache, without the lock.
+	if (int bytes = cache_free(p, elem); bytes >= 0) {
+		if (bytes && PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
+			pcpu_trace_free(ptr, bytes);
+		return;
+	}
 	{
 		SpinIrqGuard g(lock_);
 		Chunk* c = lookup(p);
@@ -271,8 +293,8 @@ void Pool::free_impl(void* ptr, bool elem)
 		freed_bytes = bits * kMinAllocBytes;
 		// Surplus empty pages or a wholly free chunk: let the balance
 		// work trim them, batched a little later.
-		if ((c->map.all_free() || nr_empty_pop_ > target_high_) && !balance_queued_) {
-			balance_queued_ = true;
+		if ((c->map.all_free() || nr_empty_pop_ > target_high_) && !queued()) {
+			set_queued(true);
 			kick = true;
 		}
 	}
@@ -328,7 +350,8 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	if (!c)
 		return nullptr;
 	c->tags_ = new (m.gfp()) u8[unit_bytes_ / kTagBytes]();
-	if (!c->tags_ || !c->map.init(unit_bytes_, page_bytes_, m.gfp())) {
+	c->meta_ = new (m.gfp()) u8[unit_bytes_ / kTagBytes]();
+	if (!c->tags_ || !c->meta_ || !c->map.init(unit_bytes_, page_bytes_, m.gfp())) {
 		delete c;
 		return nullptr;
 	}
@@ -505,6 +528,10 @@ int Pool::init(u32 unit_bytes)
 	target_high_ = wm_.high;
 	st_.unit_size = unit_bytes_;
 	st_.nr_units = nr_units_;
+	if (!init_cache()) {
+		exit();
+		return -12;
+	}
 	// Start with the high watermark of populated pages, as the kernel's
 	// first chunk has: atomic callers can be served right after load.
 	kick_balance(true);
@@ -513,17 +540,22 @@ int Pool::init(u32 unit_bytes)
 
 void Pool::exit()
 {
+	// The caches first: their objects go back to the area map, and the
+	// shrinker must not run on a pool that is going away.
+	exit_cache();
 	// No new kicks can come once users are gone; cancel the work first.
 	pcpu_work_delete(balance_work_);
 	balance_work_ = nullptr;
 	if (mutex_.raw() && lock_.raw()) {
+		pcpupool_stats st;
+		get_stats(&st);
 		MutexGuard held(mutex_);
 		MutexCtx m(held, AllocCtx::worker());
-		if (st_.nr_cur_alloc) {
+		if (st.nr_cur_alloc) {
 			pcpu_log(PCPU_LOG_WARN,
 				 "unloading with %llu live allocations (%llu bytes): freeing their "
 				 "chunks",
-				 st_.nr_cur_alloc, st_.live_bytes);
+				 st.nr_cur_alloc, st.live_bytes);
 		}
 		ChunkIndex* idx = index_;
 		{
@@ -545,6 +577,7 @@ void Pool::exit()
 		}
 		pcpu_rcu_kfree(idx);
 	}
+	free_cache();
 	delete[] unit_off_;
 	unit_off_ = nullptr;
 	delete[] cpus_;

@@ -21,8 +21,16 @@
 // chunk: under the pool lock for free(), and without any lock, inside an
 // RCU read-side section, for the mempool's element tags (chunk.h).
 //
-// The balance work (balance.cpp) runs on an unbound WQ_MEM_RECLAIM
-// workqueue under the mutex: it keeps the number of empty populated pages
+// In front of all this sits the per-CPU front end (cache.cpp): small
+// requests (8 B .. 1 KiB, power-of-two size classes) are served from and
+// freed to this CPU's cache of class objects with IRQs off and no lock;
+// misses carve a batch out of populated pages, and an overfull cache
+// flushes half of it, each under one pool lock acquisition.  A class
+// object is an ordinary allocation of the area map whose chunk metadata
+// byte (Chunk::meta) names its class and whether it sits in a cache.
+//
+// The balance work (balance.cpp) runs on pcpupool's WQ_MEM_RECLAIM
+// workqueue, queued on another CPU than the allocating one, under the mutex: it keeps the number of empty populated pages
 // between the watermarks, adapting the target to recent atomic demand,
 // depopulates surplus pages with one TLB flush per batch, and frees wholly
 // free chunks beyond one spare.
@@ -83,6 +91,54 @@ struct CpuList {
 	const u32* end() const { return first + n; }
 };
 
+// ---- the per-CPU front end (cache.cpp) ----
+//
+// Classes are powers of two from 8 B to 1 KiB: percpu objects are mostly
+// counters and small stat blocks (u64, a few u64s), a power-of-two class
+// is found with one fls, and the rounding loses at most half of an object
+// (2 % on the bench's mixed workload, where most sizes are 8 B or powers
+// of two).  A class object is aligned to min(class, 64 B), so a request
+// with a larger alignment bypasses the caches.
+constexpr u32 kNrClasses = 8;
+constexpr u32 kClassMinBytes = 8;
+constexpr u32 kClassMaxBytes = kClassMinBytes << (kNrClasses - 1);
+constexpr u32 kClassAlignMax = 64;
+constexpr u32 kCacheMax = 64; // objects per class per CPU, at most
+// Chunk::meta of a class object: (class + 1) << 1, | kMetaCached while it
+// sits in a cache rather than with a user.
+constexpr u8 kMetaCached = 1;
+
+constexpr u32 class_bytes(int cls) { return kClassMinBytes << cls; }
+constexpr u32 class_align(int cls) { return min(class_bytes(cls), kClassAlignMax); }
+// How many objects a CPU keeps per class: about 2 KiB of each unit, at
+// least 4 and at most kCacheMax, so a CPU's caches hold at most ~16 KiB
+// per unit (the figure that multiplies by CPUs twice: README).
+constexpr u32 class_cap(int cls) { return min(kCacheMax, max(4u, 2048u / class_bytes(cls))); }
+
+// One CPU's counters of one class.  Single writer: the owning CPU with
+// IRQs off (or the hotplug callback once it is dead); summed on read.
+struct ClassCounters {
+	u64 hits; // allocations served from the cache
+	u64 misses; // allocations that refilled it
+	u64 carved; // objects taken from the area map into this CPU's class
+	u64 flushed; // objects returned from the cache to the area map
+	u64 allocs; // objects handed to users
+	u64 frees; // objects users gave back
+	u64 atomic; // of allocs: atomic requests
+	u64 fails; // atomic requests refused
+};
+
+// One CPU's front end, in the kernel's percpu memory (Pool::init_cache).
+struct CpuCache {
+	struct Class {
+		u32 count; // objs[0..count) are ready, zeroing pending
+		void* objs[kCacheMax];
+	} cls[kNrClasses];
+	ClassCounters ctr[kNrClasses];
+	u64 min_size, max_size; // requested sizes seen (stats)
+	u32 touched; // used since the idle trim last looked
+};
+
 struct Placement {
 	Chunk* chunk = nullptr;
 	u32 off = 0; // bits, unit relative
@@ -108,6 +164,8 @@ public:
 	// @tag: a mempool element's tag (see kTagOut); @align is then a
 	// multiple of kTagBytes.
 	void* alloc(usize bytes, usize align, Gfp gfp, u8 tag = 0);
+	// The class of a request the per-CPU caches serve, or -1.
+	static int class_of(usize bytes, usize align);
 	// pcpupool_free(): refuses (WARN_ONCE) an element that sits in a
 	// mempool's reserve.
 	void free(void* p) { free_impl(p, false); }
@@ -117,6 +175,18 @@ public:
 	// not inside a chunk at a multiple of kTagBytes.  Takes no lock: the
 	// caller holds an RcuReadGuard for as long as it uses the result.
 	u8* tag_of(const void* p) const;
+
+	// Per-CPU front end (cache.cpp).  drain_caches(): every online CPU's
+	// cache back to the area map (IPI; process context).  cache_cpu_dead():
+	// the hotplug teardown of a CPU that is gone.  cached_objects(): what
+	// the caches hold now (the shrinker's count).
+	void drain_caches();
+	void cache_drain_local(); // IRQs off, this CPU
+	void cache_cpu_dead(int cpu);
+	u64 cached_objects() const;
+	void set_caching(bool on);
+	bool caching() const { return __atomic_load_n(&cache_on_, __ATOMIC_RELAXED); }
+	void show_cache(void* seq);
 
 	// Balance work (balance.cpp).
 	void balance();
@@ -149,9 +219,29 @@ public:
 private:
 	// allocator.cpp
 	void* alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx);
-	void* alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx);
+	// @cls >= 0: the object is a class object of the front end.
+	void* alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
+			      int cls = -1);
 	Placement find_and_alloc(u32 bits, u32 align_bits, bool pop_only);
-	void* finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic);
+	void* finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic, int cls = -1);
+	// cache.cpp
+	CpuCache* cache(int cpu) const { return caches_[cpu]; }
+	void* cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag);
+	[[nodiscard]] int cache_free(uptr p, bool elem);
+	void hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic);
+	u32 carve_locked(int cls, CpuCache* cc, u32 n, bool atomic);
+	bool flush_locked(int cls, CpuCache* cc, u32 n);
+	void drain_cpu_locked(CpuCache* cc);
+	void trim_idle_caches();
+	[[nodiscard]] bool init_cache();
+	void exit_cache();
+	void free_cache();
+	bool exhausted(int cls) const
+	{
+		return __atomic_load_n(&exhausted_, __ATOMIC_RELAXED) & (1u << cls);
+	}
+	bool queued() const { return __atomic_load_n(&balance_queued_, __ATOMIC_RELAXED); }
+	void set_queued(bool v) { __atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED); }
 	void zero(const Placement& pl, u32 bytes);
 	void free_impl(void* p, bool elem);
 	Chunk* lookup(uptr p) const;
@@ -205,6 +295,9 @@ private:
 	u32 next_chunk_id_ = 0;
 	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
 	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)
+	// Written under the pool lock and by the front end's lock-free failure
+	// path, so always through atomics (relaxed: a lost or doubled kick is
+	// harmless, the work item is idempotent).
 	bool balance_queued_ = false; // a kick is pending; cleared by balance()
 	bool failed_since_balance_ = false;
 	u64 atomic_bytes_since_ = 0; // atomic demand since the last balance
@@ -212,7 +305,20 @@ private:
 	Watermarks wm_; // tunables (debugfs), changed under lock_
 	u32 target_low_ = 2; // the adaptive target in force
 	u32 target_high_ = 4;
-	pcpupool_stats st_ = {}; // counters; derived fields filled on read
+	pcpupool_stats st_ = {}; // counters of the locked paths; the caches'
+				 // per-CPU counters are added on read
+
+	// Per-CPU front end.
+	void* cache_ = nullptr; // the kernel's percpu CpuCache, set by init()
+	CpuCache** caches_ = nullptr; // [nr_units_]: each possible CPU's copy
+	bool cache_on_ = true; // debugfs "cache"; read without the lock
+	// Classes whose populated-only carve found nothing (bit per class):
+	// set under the pool lock, cleared under it when populated free space
+	// grows (update()), read without it by atomic callers, who then fail
+	// at once instead of searching every chunk again.
+	u32 exhausted_ = 0;
+	unsigned long next_trim_ = 0; // jiffies of the next idle trim
+	void* shrinker_ = nullptr;
 };
 
 template <typename Fn>
@@ -220,9 +326,13 @@ auto Pool::update(Chunk* c, Fn fn)
 {
 	lock_.assert_held();
 	u32 empty = c->map.nr_empty_populated(), pop = c->map.nr_populated();
+	u32 free = c->map.free_bits();
 	auto ret = fn(c->map);
 	nr_empty_pop_ += c->map.nr_empty_populated() - empty;
 	nr_populated_ += c->map.nr_populated() - pop;
+	// Populated free space grew: atomic carves may find room again.
+	if (exhausted_ && (c->map.free_bits() > free || c->map.nr_populated() > pop))
+		__atomic_store_n(&exhausted_, 0u, __ATOMIC_RELAXED);
 	relocate(c);
 	return ret;
 }

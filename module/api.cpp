@@ -69,6 +69,16 @@ int pcpupool_core_init(unsigned int unit_bytes)
 namespace {
 
 void show_stats(void* seq, void*) { g_pool.show_stats(seq); }
+void show_cache(void* seq, void*) { g_pool.show_cache(seq); }
+unsigned long long get_caching(void*) { return g_pool.caching(); }
+// Tunable: 1 turns the per-CPU front end on, 0 off (draining every cache).
+int set_caching(void*, unsigned long long v)
+{
+	if (v > 1)
+		return -22;
+	g_pool.set_caching(v);
+	return 0;
+}
 void show_chunks(void* seq, void*) { g_pool.show_chunks(seq); }
 unsigned long long get_low(void*) { return g_pool.watermarks().low; }
 unsigned long long get_high(void*) { return g_pool.watermarks().high; }
@@ -165,6 +175,8 @@ int set_demo(void*, unsigned long long n)
 constinit pcpu_debugfs_file files[] = {
 	{"stats", show_stats, nullptr, nullptr, nullptr},
 	{"chunks", show_chunks, nullptr, nullptr, nullptr},
+	{"cache", show_cache, nullptr, nullptr, nullptr},
+	{"caching", nullptr, get_caching, set_caching, nullptr},
 	{"low_watermark", nullptr, get_low, set_low, nullptr},
 	{"high_watermark", nullptr, get_high, set_high, nullptr},
 	{"target_cap", nullptr, get_cap, set_cap, nullptr},
@@ -208,6 +220,16 @@ const char* pcpu_api_test_check(void) { return g_pool.check(); }
 void pcpu_api_test_flush_balance(void) { g_pool.flush_balance(); }
 
 void pcpu_api_test_hold_mutex(int hold) { g_pool.test_hold_mutex(hold); }
+
+void pcpu_api_test_drain_caches(void) { g_pool.drain_caches(); }
+
+void pcpu_api_test_set_caching(int on) { g_pool.set_caching(on); }
+
+unsigned long long pcpu_api_test_cached_objects(void) { return g_pool.cached_objects(); }
+
+void pcpu_api_test_count_locks(int on) { pcpu_test_count_locks(on); }
+
+unsigned long long pcpu_api_test_lock_count(void) { return pcpu_test_lock_count(); }
 
 void pcpu_api_test_mempool_flush(struct pcpupool_mempool* pool) { mp(pool)->flush_refill(); }
 

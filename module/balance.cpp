@@ -70,9 +70,8 @@ void Pool::balance()
 	u32 empty, lo, hi, demand;
 	{
 		SpinIrqGuard g(lock_);
-		balance_queued_ = false;
-		failed = failed_since_balance_;
-		failed_since_balance_ = false;
+		set_queued(false);
+		failed = __atomic_exchange_n(&failed_since_balance_, false, __ATOMIC_RELAXED);
 		st_.nr_balance++;
 		update_target(failed);
 	}
@@ -90,6 +89,7 @@ void Pool::balance()
 		balance_depopulate(hi, m);
 	if (demand)
 		pcpu_work_queue_delayed(balance_work_, kDecayMs);
+	trim_idle_caches();
 }
 
 // Frees wholly free chunks beyond one spare, keeping the best populated.

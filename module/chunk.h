@@ -23,6 +23,13 @@
 // allocation is made or freed, and read and changed with atomics by the
 // mempool without the lock: a chunk is found without the lock through the
 // RCU-published chunk index and freed only after a grace period.
+//
+// Class bytes (meta): the same granularity, nonzero only at the start of a
+// class object of the per-CPU front end (allocator.h): its size class and
+// whether it sits in a CPU's cache.  Set under the pool lock when a batch
+// is carved, moved between "cached" and "out" without it (a free does it
+// with one cmpxchg, so a double free is seen), cleared under the lock when
+// the object goes back to the area map.
 #pragma once
 
 #include "area_map.h"
@@ -36,17 +43,25 @@ constexpr u32 kTagBytes = 8;
 class Chunk {
 public:
 	Chunk() = default;
-	~Chunk() { delete[] tags_; }
+	~Chunk()
+	{
+		delete[] tags_;
+		delete[] meta_;
+	}
 	PCPU_NO_COPY_NO_MOVE(Chunk);
 
 	uptr base() const { return base_; }
 	uptr end() const { return base_ + unit_bytes_; } // of unit 0
 	bool contains(uptr p) const { return p >= base_ && p < end(); }
 	// Address of CPU @cpu's copy of unit offset @off.
-	uptr addr(int cpu, u32 off) const { return base_ + cpu * unit_bytes_ + off; }
+	// 64-bit: nr_cpu_ids * unit_bytes may exceed 4 GiB (256 CPUs x 16 MiB).
+	uptr addr(int cpu, u32 off) const { return base_ + uptr(cpu) * unit_bytes_ + off; }
 	// The tag byte of the allocation at unit offset @off (a multiple of
 	// kTagBytes).
 	u8* tag(u32 off) const { return &tags_[off / kTagBytes]; }
+	// The class byte of the allocation at @off (allocator.h, kMetaCached):
+	// 0 unless a per-CPU cache's class object starts there.
+	u8* meta(u32 off) const { return &meta_[off / kTagBytes]; }
 
 	AreaMap map; // protected by the pool lock
 	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
@@ -62,6 +77,7 @@ private:
 	u32 unit_bytes_ = 0;
 	void* vm_ = nullptr; // what pcpu_vm_reserve returned
 	u8* tags_ = nullptr; // unit_bytes_ / kTagBytes element tags
+	u8* meta_ = nullptr; // unit_bytes_ / kTagBytes class bytes
 };
 
 } // namespace pcp

@@ -49,6 +49,11 @@ void pcpu_api_test_hold_mutex(int hold);
 void pcpu_api_test_mempool_flush(struct pcpupool_mempool *pool);
 int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high,
 				 unsigned int cap);
+void pcpu_api_test_drain_caches(void);
+void pcpu_api_test_set_caching(int on);
+unsigned long long pcpu_api_test_cached_objects(void);
+void pcpu_api_test_count_locks(int on);
+unsigned long long pcpu_api_test_lock_count(void);
 
 /* Test builds: hooks for pcpupool_kunit.ko. */
 const char *pcpupool_test_check(void);
@@ -62,6 +67,16 @@ void pcpupool_test_hold_mutex(int hold);
 void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool);
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr);
 void pcpupool_test_fail_nth(enum pcpu_alloc_site site, int nth);
+/* The per-CPU front end: drain every cache (IPI); switch it on/off. */
+void pcpupool_test_drain_caches(void);
+void pcpupool_test_set_caching(int on);
+unsigned long long pcpupool_test_cached_objects(void);
+/*
+ * Count the pool lock acquisitions the calling task makes from now (1),
+ * or stop (0); read the count.
+ */
+void pcpupool_test_count_locks(int on);
+unsigned long long pcpupool_test_lock_count(void);
 
 #ifdef __cplusplus
 }

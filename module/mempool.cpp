@@ -579,11 +579,17 @@ void Mempool::show(void* seq)
 }
 
 namespace {
+// The one hotplug teardown of the module: the mempools' magazines of the
+// dead CPU first (their elements may go back to the allocator), then the
+// allocator's own per-CPU cache of it.
 int cpu_dead_cb(unsigned int cpu)
 {
-	MutexGuard g(mempools_mutex);
-	for (Mempool* mp = mempools.front(); mp; mp = mempools.next(mp))
-		mp->cpu_dead(cpu);
+	{
+		MutexGuard g(mempools_mutex);
+		for (Mempool* mp = mempools.front(); mp; mp = mempools.next(mp))
+			mp->cpu_dead(cpu);
+	}
+	g_pool.cache_cpu_dead(cpu);
 	return 0;
 }
 } // namespace

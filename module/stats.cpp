@@ -9,13 +9,42 @@ namespace pcp {
 
 void Pool::get_stats(pcpupool_stats* st)
 {
-	SpinIrqGuard g(lock_);
-	*st = st_;
-	st->nr_chunks = nr_chunks();
-	st->empty_pop_pages = nr_empty_pop_;
-	st->populated_pages = u64(nr_populated_) * nr_possible_;
-	st->target_low = target_low_;
-	st->target_high = target_high_;
+	{
+		SpinIrqGuard g(lock_);
+		*st = st_;
+		st->nr_chunks = nr_chunks();
+		st->empty_pop_pages = nr_empty_pop_;
+		st->populated_pages = u64(nr_populated_) * nr_possible_;
+		st->target_low = target_low_;
+		st->target_high = target_high_;
+	}
+	// st_ counts what the locked paths gave users; class objects are
+	// counted per CPU by the front end (single writers, summed here, so
+	// a snapshot taken while others allocate may be off by a few).
+	if (!caches_)
+		return;
+	for (u32 cpu : possible_cpus()) {
+		const CpuCache* cc = cache(cpu);
+		for (int cls = 0; cls < int(kNrClasses); cls++) {
+			const ClassCounters& c = cc->ctr[cls];
+			u64 allocs = __atomic_load_n(&c.allocs, __ATOMIC_RELAXED);
+			u64 frees = __atomic_load_n(&c.frees, __ATOMIC_RELAXED);
+			st->nr_alloc += allocs;
+			st->nr_dealloc += frees;
+			st->live_bytes += (allocs - frees) * class_bytes(cls);
+			st->nr_atomic_alloc += __atomic_load_n(&c.atomic, __ATOMIC_RELAXED);
+			st->atomic_alloc_failed += __atomic_load_n(&c.fails, __ATOMIC_RELAXED);
+		}
+		u64 lo = __atomic_load_n(&cc->min_size, __ATOMIC_RELAXED);
+		u64 hi = __atomic_load_n(&cc->max_size, __ATOMIC_RELAXED);
+		if (lo && (!st->min_alloc_size || lo < st->min_alloc_size))
+			st->min_alloc_size = lo;
+		st->max_alloc_size = max<u64>(st->max_alloc_size, hi);
+	}
+	st->nr_cur_alloc = st->nr_alloc - st->nr_dealloc;
+	// The peak is exact for the locked paths; with the front end it is
+	// the largest count any reader or locked path has seen.
+	st->nr_max_alloc = max(st->nr_max_alloc, st->nr_cur_alloc);
 }
 
 void Pool::show_stats(void* seq)

@@ -922,6 +922,10 @@ extern "C" int fuzz_pool_one(const unsigned char* data, __SIZE_TYPE__ size)
 	S.op = 0;
 	if (int ret = host_core_init(S.unit))
 		FAILF("init(%u): %d", S.unit, ret);
+	// The oracles above are exact for the locked layer (first fit, the
+	// populated-only rule, every allocation owned): the per-CPU front end
+	// (cache.cpp) is off here; test_cache.cpp and the TSan stresses cover it.
+	pcpupool_test_set_caching(0);
 	if (S.trace)
 		host_set_trace(PCPU_TRACE_ALLOC | PCPU_TRACE_SLOW);
 	verify();

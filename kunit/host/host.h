@@ -72,6 +72,8 @@ int host_atomic(void);	/* IRQs or preemption disabled, or a spinlock held */
 /* Work items. Manual mode: run what is queued (@delayed: also delayed
  * items, as if their timer expired).  Returns how many ran. */
 int host_work_run(int delayed);
+/* Runs the registered shrinker as reclaim would: count, then scan. */
+unsigned long host_shrink(void);
 int host_work_pending(void);
 
 /*

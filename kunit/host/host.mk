@@ -33,7 +33,7 @@ FUZZ_TARGETS ?= area_map pool
 HOST_CXX ?= g++
 HOST_CLANGXX ?= clang++
 
-HOST_CORE_SRCS := module/area_map.cpp module/allocator.cpp module/balance.cpp \
+HOST_CORE_SRCS := module/area_map.cpp module/allocator.cpp module/cache.cpp module/balance.cpp \
 	module/stats.cpp module/mempool.cpp module/api.cpp
 HOST_GLUE_SRCS := $(HOST_DIR)/rt_host.cpp $(HOST_DIR)/host_core.cpp
 HOST_TEST_SRCS := $(sort $(wildcard $(HOST_DIR)/test_*.cpp)) \

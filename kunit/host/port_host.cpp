@@ -687,8 +687,21 @@ static void spin_release(HostLock* h)
 	h->m.unlock();
 }
 
+// Spinlock acquisitions by the counting thread (pcpu_test_count_locks).
+thread_local bool t_count_locks;
+thread_local unsigned long long t_lock_count;
+
+void pcpu_test_count_locks(int on) noexcept
+{
+	t_count_locks = on;
+	t_lock_count = 0;
+}
+
+unsigned long long pcpu_test_lock_count(void) noexcept { return t_lock_count; }
+
 unsigned long pcpu_spin_lock_irqsave(void* lock) noexcept
 {
+	t_lock_count += t_count_locks;
 	HostLock* h = lock_of(lock, true);
 	unsigned long flags = t_irqs;
 	atomic_enter();
@@ -709,6 +722,7 @@ void pcpu_spin_unlock_irqrestore(void* lock, unsigned long flags) noexcept
 
 void pcpu_spin_lock(void* lock) noexcept
 {
+	t_lock_count += t_count_locks;
 	HostLock* h = lock_of(lock, true);
 	atomic_enter();
 	t_preempt++;
@@ -813,16 +827,23 @@ void pcpu_preempt_enable(void) noexcept
 	atomic_exit();
 }
 
+// An IRQs-off section is an RCU read-side section, as in the kernel since
+// RCU's flavours were consolidated (4.20): the per-CPU front end relies on
+// it to look up chunks without rcu_read_lock().
 unsigned long pcpu_local_irq_save(void) noexcept
 {
 	unsigned long flags = t_irqs;
 	atomic_enter();
 	t_irqs++;
+	if (t_rcu++ == 0)
+		g_rcu.lock_shared();
 	return flags;
 }
 
 void pcpu_local_irq_restore(unsigned long flags) noexcept
 {
+	if (--t_rcu == 0)
+		g_rcu.unlock_shared();
 	t_irqs--;
 	if ((unsigned long)t_irqs != flags)
 		violation("local_irq_restore: flags of another section (nesting %d, flags %lu)",
@@ -905,6 +926,81 @@ unsigned long pcpu_jiffies(void) noexcept
 {
 	using namespace std::chrono;
 	return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+unsigned long pcpu_msecs_to_jiffies(unsigned long ms) noexcept { return ms; }
+
+// The kernel's percpu memory: one zeroed copy per possible CPU id, in one
+// block (as alloc_percpu, but without units); the size is kept in front.
+void* pcpu_kpercpu_alloc(unsigned long bytes, unsigned long align) noexcept
+{
+	check_alloc(pcpu_gfp.kernel, "alloc_percpu");
+	if (should_fail(HOST_SITE_KMALLOC))
+		return nullptr;
+	unsigned long stride = (bytes + align - 1) / align * align;
+	auto* p = static_cast<unsigned long*>(
+		std::aligned_alloc(64, 64 + ((stride * g_nr_cpus + 63) / 64) * 64));
+	if (!p)
+		return nullptr;
+	std::memset(p, 0, 64 + stride * g_nr_cpus);
+	p[0] = stride;
+	g_objs_live++;
+	return reinterpret_cast<char*>(p) + 64;
+}
+
+void pcpu_kpercpu_free(void* p) noexcept
+{
+	if (!p)
+		return;
+	std::free(static_cast<char*>(p) - 64);
+	g_objs_live--;
+}
+
+void* pcpu_kpercpu_ptr(void* p, int cpu) noexcept
+{
+	unsigned long stride = *reinterpret_cast<unsigned long*>(static_cast<char*>(p) - 64);
+	return static_cast<char*>(p) + stride * cpu;
+}
+
+// Shrinkers: one registered at a time; host_shrink() runs it as reclaim
+// would (count, then scan what it counted).
+namespace {
+struct HostShrinker {
+	unsigned long (*count)(void*);
+	unsigned long (*scan)(void*, unsigned long);
+	void* arg;
+};
+HostShrinker* g_shrinker;
+} // namespace
+
+void* pcpu_shrinker_new(const char*, unsigned long (*count)(void*),
+			unsigned long (*scan)(void*, unsigned long), void* arg) noexcept
+{
+	check_alloc(pcpu_gfp.kernel, "shrinker_new");
+	if (should_fail(HOST_SITE_PORT_OBJ))
+		return nullptr;
+	auto* s = new HostShrinker{count, scan, arg};
+	g_shrinker = s;
+	g_objs_live++;
+	return s;
+}
+
+void pcpu_shrinker_delete(void* shrinker) noexcept
+{
+	if (!shrinker)
+		return;
+	if (g_shrinker == shrinker)
+		g_shrinker = nullptr;
+	delete static_cast<HostShrinker*>(shrinker);
+	g_objs_live--;
+}
+
+unsigned long host_shrink(void)
+{
+	if (!g_shrinker)
+		return 0;
+	unsigned long n = g_shrinker->count(g_shrinker->arg);
+	return n ? g_shrinker->scan(g_shrinker->arg, n) : 0;
 }
 
 unsigned long long pcpu_ktime_ns(void) noexcept
@@ -1415,6 +1511,11 @@ int pcpupool_test_set_watermarks(unsigned int low, unsigned int high, unsigned i
 
 void pcpupool_test_hold_mutex(int hold) { pcpu_api_test_hold_mutex(hold); }
 void pcpupool_test_mempool_flush(struct pcpupool_mempool* pool) { pcpu_api_test_mempool_flush(pool); }
+void pcpupool_test_drain_caches(void) { pcpu_api_test_drain_caches(); }
+void pcpupool_test_set_caching(int on) { pcpu_api_test_set_caching(on); }
+unsigned long long pcpupool_test_cached_objects(void) { return pcpu_api_test_cached_objects(); }
+void pcpupool_test_count_locks(int on) { pcpu_api_test_count_locks(on); }
+unsigned long long pcpupool_test_lock_count(void) { return pcpu_api_test_lock_count(); }
 
 } // extern "C"
 

@@ -226,6 +226,8 @@ HT_CASE(Pool, Isolation)
 HT_CASE(Pool, AtomicFailsThenRefill)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	// Nothing populated before the balance work's first run.
 	HT_EXPECT(host_work_pending() == 1, "init does not kick the balance work");
 	void* p = pcpupool_alloc(64, 8, pcpu_gfp.atomic);
@@ -288,6 +290,8 @@ HT_CASE(Pool, SleepableInAtomicIsCaught)
 HT_CASE(Pool, WatermarksAndTrim)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	HT_ASSERT(!pcpupool_test_set_watermarks(4, 8, 32), "watermarks");
 	host_work_run(0);
 	pcpupool_stats st = stats();
@@ -325,6 +329,8 @@ HT_CASE(Pool, WatermarksAndTrim)
 HT_CASE(Pool, SpareChunksFreed)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	void* big[4];
 	for (auto& p : big) {
 		p = pcpupool_alloc(kUnit, 8, kKernel);
@@ -343,6 +349,8 @@ HT_CASE(Pool, SpareChunksFreed)
 HT_CASE(Pool, Killed)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	host_set_killed(2);
 	u64 k0 = stats().nr_killed;
 	HT_EXPECT(!pcpupool_alloc(64, 8, kKernel), "a killed task waited for the mutex");
@@ -383,6 +391,8 @@ void kill_thread(int cpu, void* a)
 HT_CASE(Pool, KilledWaiterContended)
 {
 	Env e(2);
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	KillArg k = {host_barrier_new(2), nullptr, {}};
 	host_run_on_cpus(2, kill_thread, &k);
 	host_barrier_delete(k.barrier);
@@ -398,6 +408,8 @@ HT_CASE(Pool, KilledWaiterContended)
 HT_CASE(Pool, NofailRetriesVmRange)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	host_fail_next(PCPU_SITE_VM_RANGE, 3);
 	void* p = pcpupool_alloc(64, 8, kKernel | pcpu_gfp.nofail);
 	HT_EXPECT(p && !host_fail_pending(PCPU_SITE_VM_RANGE), "NOFAIL did not retry through the vm range");
@@ -483,6 +495,8 @@ HT_CASE(Pool, GfpContexts)
 HT_CASE(Pool, UnsafeGfpNegativeControl)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	host_set_unsafe_gfp(1);
 	void* p = pcpupool_alloc(64, 8, pcpu_gfp.noio);
 	host_set_unsafe_gfp(0);
@@ -501,7 +515,8 @@ HT_CASE(Pool, StatsCounters)
 	HT_EXPECT(st.nr_alloc == 2 && st.nr_cur_alloc == 2 && st.nr_max_alloc == 2, "alloc counts");
 	HT_EXPECT(st.min_alloc_size == 10 && st.max_alloc_size == 1000, "sizes %llu..%llu",
 		  st.min_alloc_size, st.max_alloc_size);
-	HT_EXPECT(st.live_bytes == 12 + 1000, "live_bytes %llu", st.live_bytes);
+	// Class objects of the per-CPU front end count their class: 16, 1024.
+	HT_EXPECT(st.live_bytes == 16 + 1024, "live_bytes %llu", st.live_bytes);
 	HT_EXPECT(st.unit_size == kUnit && st.nr_units == 4, "geometry");
 	pcpupool_free(a);
 	pcpupool_free(b);
@@ -634,6 +649,8 @@ HT_CASE(Pool, BalanceIsStable)
 HT_CASE(Pool, Tracepoints)
 {
 	Env e;
+	// The locked layer's behaviour: the per-CPU front end off.
+	pcpupool_test_set_caching(0);
 	host_set_trace(PCPU_TRACE_ALLOC | PCPU_TRACE_SLOW);
 	void* p = pcpupool_alloc(100, 8, kKernel);
 	host_trace t;

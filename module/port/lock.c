@@ -74,11 +74,39 @@ void pcpu_spin_delete(void *lock)
 	kfree(lock);
 }
 
+#ifdef PCPUPOOL_TEST
+/* Test builds: spinlock acquisitions by one task (pcpu_test_count_locks). */
+static struct task_struct *pcpu_count_task;
+static unsigned long long pcpu_count_locks;
+
+static inline void pcpu_note_lock(void)
+{
+	if (unlikely(READ_ONCE(pcpu_count_task) == current))
+		pcpu_count_locks++;
+}
+
+void pcpu_test_count_locks(int on)
+{
+	WRITE_ONCE(pcpu_count_task, on ? current : NULL);
+	pcpu_count_locks = 0;
+}
+
+unsigned long long pcpu_test_lock_count(void)
+{
+	return pcpu_count_locks;
+}
+#else
+static inline void pcpu_note_lock(void)
+{
+}
+#endif
+
 unsigned long pcpu_spin_lock_irqsave(void *lock)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave((spinlock_t *)lock, flags);
+	pcpu_note_lock();
 	return flags;
 }
 
@@ -90,6 +118,7 @@ void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags)
 void pcpu_spin_lock(void *lock)
 {
 	spin_lock((spinlock_t *)lock);
+	pcpu_note_lock();
 }
 
 void pcpu_spin_unlock(void *lock)
@@ -217,6 +246,11 @@ unsigned long pcpu_nr_switches(void)
 unsigned long pcpu_jiffies(void)
 {
 	return jiffies;
+}
+
+unsigned long pcpu_msecs_to_jiffies(unsigned long ms)
+{
+	return msecs_to_jiffies(ms);
 }
 
 unsigned long long pcpu_ktime_ns(void)

@@ -174,6 +174,36 @@ void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool)
 	pcpu_api_test_mempool_flush(pool);
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_mempool_flush);
+
+void pcpupool_test_drain_caches(void)
+{
+	pcpu_api_test_drain_caches();
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_drain_caches);
+
+void pcpupool_test_set_caching(int on)
+{
+	pcpu_api_test_set_caching(on);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_set_caching);
+
+unsigned long long pcpupool_test_cached_objects(void)
+{
+	return pcpu_api_test_cached_objects();
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_cached_objects);
+
+void pcpupool_test_count_locks(int on)
+{
+	pcpu_api_test_count_locks(on);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_count_locks);
+
+unsigned long long pcpupool_test_lock_count(void)
+{
+	return pcpu_api_test_lock_count();
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_lock_count);
 #else
 int pcpu_test_unsafe_gfp(void)
 {

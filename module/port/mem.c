@@ -137,3 +137,106 @@ unsigned long pcpu_page_size(void)
 {
 	return PAGE_SIZE;
 }
+
+/* ---- the kernel's percpu memory ---- */
+#include <linux/percpu.h>
+
+void *pcpu_kpercpu_alloc(unsigned long bytes, unsigned long align)
+{
+	return (void __force *)__alloc_percpu(bytes, align);
+}
+
+void pcpu_kpercpu_free(void *p)
+{
+	free_percpu((void __percpu __force *)p);
+}
+
+void *pcpu_kpercpu_ptr(void *p, int cpu)
+{
+	return per_cpu_ptr((void __percpu __force *)p, cpu);
+}
+
+/* ---- shrinker ---- */
+#include <linux/shrinker.h>
+#include "compat.h"
+
+struct pcpu_shrinker {
+	unsigned long (*count)(void *arg);
+	unsigned long (*scan)(void *arg, unsigned long nr);
+	void *arg;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	struct shrinker s;
+#else
+	struct shrinker *s;
+#endif
+};
+
+static struct pcpu_shrinker *pcpu_shrinker_of(struct shrinker *s)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	return container_of(s, struct pcpu_shrinker, s);
+#else
+	return s->private_data;
+#endif
+}
+
+static unsigned long pcpu_shrink_count(struct shrinker *s, struct shrink_control *sc)
+{
+	struct pcpu_shrinker *ps = pcpu_shrinker_of(s);
+	unsigned long n = ps->count(ps->arg);
+
+	return n ? n : SHRINK_EMPTY;
+}
+
+static unsigned long pcpu_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	struct pcpu_shrinker *ps = pcpu_shrinker_of(s);
+
+	return ps->scan(ps->arg, sc->nr_to_scan);
+}
+
+void *pcpu_shrinker_new(const char *name, unsigned long (*count)(void *arg),
+			unsigned long (*scan)(void *arg, unsigned long nr), void *arg)
+{
+	struct pcpu_shrinker *ps = kzalloc(sizeof(*ps), GFP_KERNEL);
+
+	if (!ps)
+		return NULL;
+	ps->count = count;
+	ps->scan = scan;
+	ps->arg = arg;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	ps->s.count_objects = pcpu_shrink_count;
+	ps->s.scan_objects = pcpu_shrink_scan;
+	ps->s.seeks = DEFAULT_SEEKS;
+	if (register_shrinker(&ps->s, "%s", name)) {
+		kfree(ps);
+		return NULL;
+	}
+#else
+	ps->s = shrinker_alloc(0, "%s", name);
+	if (!ps->s) {
+		kfree(ps);
+		return NULL;
+	}
+	ps->s->count_objects = pcpu_shrink_count;
+	ps->s->scan_objects = pcpu_shrink_scan;
+	ps->s->private_data = ps;
+	shrinker_register(ps->s);
+#endif
+	return ps;
+}
+
+void pcpu_shrinker_delete(void *shrinker)
+{
+	struct pcpu_shrinker *ps = shrinker;
+
+	if (!ps)
+		return;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	unregister_shrinker(&ps->s);
+#else
+	shrinker_free(ps->s);
+#endif
+	kfree(ps);
+}

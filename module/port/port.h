@@ -74,6 +74,23 @@ void *pcpu_vmalloc_to_page(const void *addr) PCPU_PORT_NOEXCEPT;
 void pcpu_memset(void *p, int c, unsigned long bytes) PCPU_PORT_NOEXCEPT;
 void pcpu_memcpy(void *d, const void *s, unsigned long bytes) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_page_size(void) PCPU_PORT_NOEXCEPT;
+/*
+ * The kernel's own percpu memory (alloc_percpu: zeroed, GFP_KERNEL, sleeps)
+ * for pcpupool's per-CPU bookkeeping, and CPU @cpu's copy of it.
+ */
+void *pcpu_kpercpu_alloc(unsigned long bytes, unsigned long align) PCPU_PORT_NOEXCEPT;
+void pcpu_kpercpu_free(void *p) PCPU_PORT_NOEXCEPT;
+void *pcpu_kpercpu_ptr(void *p, int cpu) PCPU_PORT_NOEXCEPT;
+/*
+ * A shrinker (not memcg- or NUMA-aware): @count says how many objects could
+ * be freed, @scan frees up to @nr and returns how many it freed.  Either
+ * may run in reclaim from any sleepable context.  NULL if it could not be
+ * registered; delete(NULL) is a no-op.
+ */
+void *pcpu_shrinker_new(const char *name, unsigned long (*count)(void *arg),
+			unsigned long (*scan)(void *arg, unsigned long nr),
+			void *arg) PCPU_PORT_NOEXCEPT;
+void pcpu_shrinker_delete(void *shrinker) PCPU_PORT_NOEXCEPT;
 
 /*
  * Test builds only: every allocation the port makes on behalf of the core
@@ -129,6 +146,13 @@ void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags) PCPU_PORT_NOEX
 void pcpu_spin_lock(void *lock) PCPU_PORT_NOEXCEPT;
 void pcpu_spin_unlock(void *lock) PCPU_PORT_NOEXCEPT;
 void pcpu_assert_spin_held(void *lock) PCPU_PORT_NOEXCEPT;
+/*
+ * Test builds: count every spinlock the calling task takes from now on
+ * (@on = 1; 0 stops), and read the count.  For the front end's proof that
+ * a cache hit takes no lock.
+ */
+void pcpu_test_count_locks(int on) PCPU_PORT_NOEXCEPT;
+unsigned long long pcpu_test_lock_count(void) PCPU_PORT_NOEXCEPT;
 
 void *pcpu_mutex_new(enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
 void pcpu_mutex_delete(void *mutex) PCPU_PORT_NOEXCEPT;
@@ -156,6 +180,7 @@ void pcpu_on_each_cpu(void (*fn)(void *arg), void *arg) PCPU_PORT_NOEXCEPT;
 /* Number of context switches of current (nvcsw + nivcsw). */
 unsigned long pcpu_nr_switches(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
+unsigned long pcpu_msecs_to_jiffies(unsigned long ms) PCPU_PORT_NOEXCEPT;
 unsigned long long pcpu_ktime_ns(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- diagnostics ---- */
@@ -200,7 +225,11 @@ void pcpu_vm_exit(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- work items (work.c) ---- */
 typedef void (*pcpu_work_fn)(void *arg);
-/* A work item on pcpupool's unbound WQ_MEM_RECLAIM workqueue. */
+/*
+ * A work item on pcpupool's WQ_MEM_RECLAIM workqueue.  Queueing puts it on
+ * another online CPU than the caller's (if there is one), so that a CPU
+ * that keeps allocating never starves its own refill.
+ */
 void *pcpu_work_new(pcpu_work_fn fn, void *arg) PCPU_PORT_NOEXCEPT;
 void pcpu_work_delete(void *work) PCPU_PORT_NOEXCEPT; /* cancels, syncs */
 /* Safe from any context, hardirq included. */

@@ -2,15 +2,22 @@
 /*
  * work.c - port: pcpupool's workqueue and its work items.
  *
- * One workqueue, WQ_UNBOUND | WQ_MEM_RECLAIM: unbound so that population
- * work is not starved by the CPU that keeps allocating (the kernel's own
- * pcpu_balance_work sits on system_wq, bound to the allocating CPU), and
- * with a rescuer because the IO path depends on it making progress under
- * memory pressure.  Every item is a delayed_work so that one type serves
+ * One workqueue, per-CPU and WQ_MEM_RECLAIM (a rescuer: the IO path depends
+ * on it making progress under memory pressure).  Policy, stated here
+ * because it lives here: an item is queued on another online CPU than the
+ * one queueing it.  The CPU that kicks the balance or refill work is the
+ * one allocating; the kernel's own pcpu_balance_work sits on system_wq,
+ * bound to that very CPU, and an unbound workqueue with 6.12's default
+ * affinity scope ("cache") wakes its worker back on it whenever the CPU is
+ * alone in its LLC, so a burst never sees its refill.  Another CPU's bound
+ * worker runs while the burst goes on.  (With one CPU online, the local one
+ * is all there is.)  Every item is a delayed_work so that one type serves
  * both immediate kicks and periodic balancing; queueing is safe from any
  * context, hardirq included.
  */
+#include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/workqueue.h>
 #include "port.h"
 
@@ -32,7 +39,7 @@ static void pcpu_work_run(struct work_struct *work)
 
 int pcpu_work_init(void)
 {
-	pcpu_wq = alloc_workqueue("pcpupool", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	pcpu_wq = alloc_workqueue("pcpupool", WQ_MEM_RECLAIM, 0);
 	return pcpu_wq ? 0 : -ENOMEM;
 }
 
@@ -65,11 +72,23 @@ void pcpu_work_delete(void *work)
 	kfree(w);
 }
 
+/*
+ * Another online CPU than this one, or WORK_CPU_UNBOUND (the local CPU of a
+ * per-CPU workqueue) if there is none.  A CPU that goes offline after being
+ * chosen is harmless: the workqueue then runs the item on an unbound worker.
+ */
+static int pcpu_work_cpu(void)
+{
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+
+	return cpu < nr_cpu_ids ? cpu : WORK_CPU_UNBOUND;
+}
+
 void pcpu_work_queue(void *work)
 {
 	struct pcpu_work *w = work;
 
-	mod_delayed_work(pcpu_wq, &w->dwork, 0);
+	mod_delayed_work_on(pcpu_work_cpu(), pcpu_wq, &w->dwork, 0);
 }
 
 void pcpu_work_queue_delayed(void *work, unsigned long delay_ms)
@@ -77,7 +96,8 @@ void pcpu_work_queue_delayed(void *work, unsigned long delay_ms)
 	struct pcpu_work *w = work;
 
 	/* Does not pull an already pending item earlier or later. */
-	queue_delayed_work(pcpu_wq, &w->dwork, msecs_to_jiffies(delay_ms));
+	queue_delayed_work_on(pcpu_work_cpu(), pcpu_wq, &w->dwork,
+			      msecs_to_jiffies(delay_ms));
 }
 
 void pcpu_work_flush(void *work)

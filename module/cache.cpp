@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// cache.cpp - the per-CPU front end: size-class caches of small percpu
+// objects in front of the area allocator (allocator.h).
+//
+// Why: every allocation and free of the area allocator takes the one pool
+// spinlock with IRQs off, as Linux's pcpu_lock does; small percpu objects
+// (counters, stat blocks) are allocated and freed in the IO path, where
+// that lock is the cost.  As FreeBSD's UMA_ZONE_PCPU and Bonwick's
+// magazines do, a CPU keeps objects of each size class ready:
+//
+//  hit      IRQs off, pop from / push to this CPU's CpuCache (itself in
+//           pcpupool memory, so each CPU's copy sits in its own unit and
+//           shares no cache line with another CPU's), then zero the
+//           request on every possible CPU.  No lock, no shared counter.
+//           The chunk is found through the RCU chunk index: an IRQs-off
+//           section is an RCU read-side section (one RCU flavour since
+//           4.20), so the chunk cannot be freed under us.
+//  miss     one pool lock acquisition carves half a cache worth of objects
+//           out of populated pages (one contiguous run if there is one).
+//           An atomic caller never populates: if the carve finds nothing
+//           the class is marked exhausted, and later atomic misses fail at
+//           once, without the lock, until populated free space grows
+//           again (Pool::update clears the mark).  So a failed atomic
+//           attempt costs about what a hit costs.  A sleepable caller
+//           falls back to the locked slow path for one object.
+//  full     a free into a full cache first flushes its older half back to
+//           the area map under one lock acquisition.
+//
+// Zeroing happens at hand-out, for the requested bytes only, in every
+// possible CPU's copy: nr_possible memsets per allocation, the same work
+// as before the caches, and the only place a stale write through a
+// dangling pointer cannot leak into the next user's "zeroed" memory.
+//
+// A free must tell a class object from any other allocation without the
+// lock: the chunk's class byte (Chunk::meta) says so.  It moves from "out"
+// to "cached" with one cmpxchg, so a double free (sequential or racing) is
+// refused, WARNed and counted like the locked path's.
+//
+// Cached memory is accounted (debugfs "cache": per class and per CPU) and
+// given back: the balance work trims the caches of CPUs that did not use
+// them for a while, a shrinker drains every cache under memory pressure,
+// the hotplug teardown drains a dead CPU's, and unload drains all.  The
+// "cache" tunable switches the front end off (draining it) for
+// measurements and for tests that need the area map's exact behaviour.
+//
+// Context: any, as the atomic path.  The only lock taken is the pool lock,
+// with IRQs already off; the drains run on their own CPU by IPI or on a
+// dead CPU's cache from the hotplug callback.
+#include "allocator.h"
+#include "rt.h"
+
+namespace pcp {
+
+namespace {
+// Single writer: the owning CPU, IRQs off.  Relaxed stores so that
+// readers on other CPUs (stats) never see a torn value.
+inline void bump(u64& c, u64 by = 1) { __atomic_store_n(&c, c + by, __ATOMIC_RELAXED); }
+inline u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+inline u32 rd32(const u32& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+// A cache's count: written by its CPU (IRQs off), read by cached_objects().
+inline void set_count(CpuCache::Class& s, u32 v) { __atomic_store_n(&s.count, v, __ATOMIC_RELAXED); }
+inline void* pop(CpuCache::Class& s)
+{
+	set_count(s, s.count - 1);
+	return s.objs[s.count];
+}
+inline void push(CpuCache::Class& s, void* p)
+{
+	s.objs[s.count] = p;
+	set_count(s, s.count + 1);
+}
+
+constexpr unsigned long kTrimMs = 2000; // a cache unused this long is trimmed
+
+inline u8 meta_out(int cls) { return u8((cls + 1) << 1); }
+inline int meta_class(u8 m) { return (m >> 1) - 1; }
+} // namespace
+
+int Pool::class_of(usize bytes, usize align)
+{
+	if (bytes > kClassMaxBytes)
+		return -1;
+	int cls = bytes <= kClassMinBytes ? 0 : fls64(bytes - 1) - 3;
+	if (align > class_align(cls))
+		return -1;
+	return cls;
+}
+
+// IRQs off.  @p leaves the front end for a user: its class byte says
+// "out", a mempool element gets its tag, and the counters move.
+void Pool::hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic)
+{
+	uptr a = reinterpret_cast<uptr>(p);
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	Chunk* c = idx->find(a);
+	u32 off = a - c->base();
+	__atomic_store_n(c->meta(off), meta_out(cls), __ATOMIC_RELAXED);
+	if (tag)
+		__atomic_store_n(c->tag(off), tag, __ATOMIC_RELAXED);
+	ClassCounters& ctr = cc->ctr[cls];
+	bump(ctr.allocs);
+	if (atomic)
+		bump(ctr.atomic);
+	if (PCPU_UNLIKELY(bytes < cc->min_size || !cc->min_size))
+		__atomic_store_n(&cc->min_size, u64(bytes), __ATOMIC_RELAXED);
+	if (PCPU_UNLIKELY(bytes > cc->max_size))
+		__atomic_store_n(&cc->max_size, u64(bytes), __ATOMIC_RELAXED);
+	if (PCPU_UNLIKELY(!cc->touched))
+		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+}
+
+// Pool lock held, IRQs off, @cc this CPU's (or a dead CPU's).  Carves up
+// to @n objects of class @cls out of populated pages into the cache.
+u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
+{
+	lock_.assert_held();
+	auto& s = cc->cls[cls];
+	n = min(n, class_cap(cls) - s.count);
+	const u32 bits = class_bytes(cls) / kMinAllocBytes;
+	const u32 align_bits = class_align(cls) / kMinAllocBytes;
+	u32 got = 0;
+	// One run for the whole batch if there is one, else one by one.
+	for (u32 want = n; got < n;) {
+		Placement pl;
+		for (int slot = fls64(want * bits * kMinAllocBytes); slot < nr_slots_ && !pl; slot++) {
+			for (Chunk* c = slots_[slot].front(); c; c = slots_[slot].next(c)) {
+				int off = c->map.find_fit(want * bits, align_bits, true);
+				if (off >= 0) {
+					pl = Placement{c, u32(off)};
+					break;
+				}
+			}
+		}
+		if (!pl) {
+			if (want == 1)
+				break;
+			want = 1;
+			continue;
+		}
+		update(pl.chunk, [&](AreaMap& m) {
+			for (u32 i = 0; i < want; i++)
+				m.alloc(pl.off + i * bits, bits);
+			return 0;
+		});
+		for (u32 i = 0; i < want; i++) {
+			u32 off = (pl.off + i * bits) * kMinAllocBytes;
+			__atomic_store_n(pl.chunk->meta(off), u8(meta_out(cls) | kMetaCached),
+					 __ATOMIC_RELAXED);
+			push(s, reinterpret_cast<void*>(pl.chunk->base() + off));
+		}
+		got += want;
+		want = min(want, n - got);
+	}
+	if (got) {
+		bump(cc->ctr[cls].carved, got);
+		if (atomic) {
+			atomic_bytes_since_ += u64(got) * class_bytes(cls);
+			for (u32 i = s.count - got; i < s.count; i++) {
+				Chunk* c = lookup(reinterpret_cast<uptr>(s.objs[i]));
+				c->atomic_bytes += class_bytes(cls);
+			}
+		}
+	} else if (atomic) {
+		__atomic_store_n(&exhausted_, exhausted_ | (1u << cls), __ATOMIC_RELAXED);
+	}
+	return got;
+}
+
+// Pool lock held, IRQs off.  Returns the oldest @n objects of @cls to the
+// area map; true if the balance work should look (a chunk went wholly
+// free or empty pages are above target).
+bool Pool::flush_locked(int cls, CpuCache* cc, u32 n)
+{
+	lock_.assert_held();
+	auto& s = cc->cls[cls];
+	n = min(n, s.count);
+	bool kick = false;
+	for (u32 i = 0; i < n; i++) {
+		uptr p = reinterpret_cast<uptr>(s.objs[i]);
+		Chunk* c = lookup(p);
+		u32 off = p - c->base();
+		__atomic_store_n(c->meta(off), u8(0), __ATOMIC_RELAXED);
+		u32 bits = update(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
+		PCPU_BUG_ON(!bits);
+		kick |= c->map.all_free();
+	}
+	for (u32 i = n; i < s.count; i++)
+		s.objs[i - n] = s.objs[i];
+	set_count(s, s.count - n);
+	bump(cc->ctr[cls].flushed, n);
+	return kick || nr_empty_pop_ > target_high_;
+}
+
+void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
+{
+	const bool atomic = !gfp.may_sleep();
+	void* p = nullptr;
+	bool kick = false;
+	if (!atomic)
+		pcpu_might_sleep(); // as the slow path would, hit or miss
+	{
+		IrqGuard irq; // this CPU's cache; also an RCU read-side section
+		CpuCache* cc = cache(irq.cpu());
+		auto& s = cc->cls[cls];
+		if (atomic && PCPU_UNLIKELY(pcpu_fault_should_fail(PCPU_SITE_ATOMIC))) {
+			bump(cc->ctr[cls].fails);
+			return nullptr;
+		}
+		if (PCPU_LIKELY(s.count)) {
+			p = pop(s);
+			bump(cc->ctr[cls].hits);
+		} else if (!atomic || !exhausted(cls)) {
+			pcpu_spin_lock(lock_.raw()); // IRQs are off already
+			if (carve_locked(cls, cc, class_cap(cls) / 2, atomic)) {
+				p = pop(s);
+				bump(cc->ctr[cls].misses);
+			}
+			// Refill before exhaustion: kick once below the low target.
+			kick = (!p || nr_empty_pop_ < target_low_) && !queued();
+			if (kick)
+				set_queued(true);
+			if (!p && atomic)
+				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
+			pcpu_spin_unlock(lock_.raw());
+		}
+		if (p) {
+			hand_out(p, cls, tag, cc, bytes, atomic);
+		} else if (atomic) {
+			bump(cc->ctr[cls].fails);
+			// The exhausted path: no lock, but the balance work must know.
+			if (!queued()) {
+				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
+				set_queued(true);
+				kick = true;
+			}
+		}
+	}
+	if (kick)
+		kick_balance(/*now=*/true);
+	if (!p && !atomic) {
+		// Sleepable: the slow path populates (or creates a chunk) for one
+		// class-sized object, which is then a class object like any other.
+		AllocCtx ctx = AllocCtx::from_caller(gfp);
+		p = alloc_sleepable(class_bytes(cls) / kMinAllocBytes,
+				    class_align(cls) / kMinAllocBytes, bytes, tag, ctx, cls);
+		return p; // zeroed by alloc_sleepable
+	}
+	if (p) {
+		uptr a = reinterpret_cast<uptr>(p);
+		for (u32 cpu : possible_cpus())
+			pcpu_memset(reinterpret_cast<void*>(a + unit_off_[cpu]), 0, bytes);
+	}
+	return p;
+}
+
+// A class object back from a user: returns its class bytes (0 when the
+// free was refused as misuse), or -1 if @p is not a class object (the
+// locked path then frees it or reports the misuse).
+int Pool::cache_free(uptr p, bool elem)
+{
+	int bytes = 0;
+	enum { kOk, kDouble, kReserve } why = kOk;
+	u8 tv = 0;
+	bool kick = false;
+	{
+		IrqGuard irq; // RCU read-side: the index and the chunk stay
+		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+		Chunk* c = idx ? idx->find(p) : nullptr;
+		if (!c)
+			return -1;
+		u32 off = p - c->base();
+		if (off % kTagBytes)
+			return -1;
+		u8* mb = c->meta(off);
+		u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
+		if (!mv)
+			return -1;
+		int cls = meta_class(mv);
+		u8* t = c->tag(off);
+		tv = __atomic_load_n(t, __ATOMIC_RELAXED);
+		if (mv & kMetaCached) {
+			why = kDouble;
+		} else if (tv && !(tv & kTagOut) && !elem) {
+			why = kReserve;
+		} else if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			why = kDouble; // a racing free won
+		} else {
+			if (tv)
+				__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
+			CpuCache* cc = cache(irq.cpu());
+			auto& s = cc->cls[cls];
+			if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
+				pcpu_spin_lock(lock_.raw());
+					kick = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
+				if (kick)
+					set_queued(true);
+				pcpu_spin_unlock(lock_.raw());
+			}
+			push(s, reinterpret_cast<void*>(p));
+			bump(cc->ctr[cls].frees);
+			bytes = class_bytes(cls);
+			if (PCPU_UNLIKELY(!cc->touched))
+				__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+		}
+	}
+	if (kick)
+		kick_balance(/*now=*/false);
+	if (why == kOk)
+		return bytes;
+	{
+		SpinIrqGuard g(lock_);
+		st_.nr_misuse++;
+	}
+	if (why == kReserve)
+		PCPU_WARN_ONCE(true,
+			       "pcpupool_free of %px, an element in the reserve of mempool #%u: it "
+			       "stays there",
+			       reinterpret_cast<void*>(p), tv >> 1);
+	else
+		PCPU_WARN_ONCE(true, "double free or never allocated: %px (a cached object)",
+			       reinterpret_cast<void*>(p));
+	return 0;
+}
+
+// Pool lock held, IRQs off: everything @cc holds back to the area map.
+void Pool::drain_cpu_locked(CpuCache* cc)
+{
+	for (int cls = 0; cls < int(kNrClasses); cls++)
+		flush_locked(cls, cc, cc->cls[cls].count);
+}
+
+void Pool::cache_drain_local()
+{
+	SpinIrqGuard g(lock_);
+	drain_cpu_locked(cache(pcpu_this_cpu()));
+}
+
+namespace {
+void drain_ipi(void* arg) { static_cast<Pool*>(arg)->cache_drain_local(); }
+} // namespace
+
+void Pool::drain_caches()
+{
+	if (!caches_)
+		return;
+	pcpu_on_each_cpu(drain_ipi, this);
+	kick_balance(/*now=*/false);
+}
+
+void Pool::cache_cpu_dead(int cpu)
+{
+	if (!caches_)
+		return;
+	SpinIrqGuard g(lock_);
+	drain_cpu_locked(cache(cpu));
+}
+
+u64 Pool::cached_objects() const
+{
+	if (!caches_)
+		return 0;
+	u64 n = 0;
+	for (u32 cpu : possible_cpus())
+		for (const auto& s : cache(cpu)->cls)
+			n += rd32(s.count);
+	return n;
+}
+
+void Pool::set_caching(bool on)
+{
+	__atomic_store_n(&cache_on_, on, __ATOMIC_RELAXED);
+	if (!on)
+		drain_caches();
+}
+
+// Balance work: drain the caches of CPUs that did not use them since the
+// previous trim, at most every kTrimMs; asks to run again while anything
+// is cached.
+void Pool::trim_idle_caches()
+{
+	if (!caches_ || !cached_objects())
+		return;
+	unsigned long now = pcpu_jiffies();
+	if (long(now - next_trim_) >= 0) {
+		next_trim_ = now + pcpu_msecs_to_jiffies(kTrimMs);
+		// On each CPU: a cache used since the last look is kept (and
+		// marked unused), an unused one is drained.
+		pcpu_on_each_cpu(
+			[](void* a) {
+				Pool* pool = static_cast<Pool*>(a);
+				CpuCache* cc = pool->cache(pcpu_this_cpu());
+				if (__atomic_load_n(&cc->touched, __ATOMIC_RELAXED)) {
+					__atomic_store_n(&cc->touched, 0u, __ATOMIC_RELAXED);
+					return;
+				}
+				pool->cache_drain_local();
+			},
+			this);
+	}
+	if (cached_objects())
+		pcpu_work_queue_delayed(balance_work_, kTrimMs);
+}
+
+// The shrinker: under memory pressure every cache goes back to the area
+// map, and the balance work then gives empty pages back.
+namespace {
+unsigned long shrink_count(void* arg)
+{
+	return static_cast<Pool*>(arg)->cached_objects();
+}
+unsigned long shrink_scan(void* arg, unsigned long)
+{
+	Pool* pool = static_cast<Pool*>(arg);
+	u64 before = pool->cached_objects();
+	pool->drain_caches();
+	u64 after = pool->cached_objects();
+	return before > after ? before - after : 0;
+}
+} // namespace
+
+bool Pool::init_cache()
+{
+	// The caches live in the kernel's own percpu memory (one copy per CPU,
+	// each in that CPU's unit), reached through a table of this CPU's
+	// address: one load on the fast path, no port call.
+	CpuCache** table = new (Gfp::kernel()) CpuCache*[nr_units_]();
+	if (!table)
+		return false;
+	cache_ = pcpu_kpercpu_alloc(sizeof(CpuCache), kClassAlignMax);
+	if (!cache_) {
+		delete[] table;
+		return false;
+	}
+	for (u32 cpu : possible_cpus())
+		table[cpu] = static_cast<CpuCache*>(pcpu_kpercpu_ptr(cache_, cpu));
+	caches_ = table; // from here on the front end is usable
+	shrinker_ = pcpu_shrinker_new("pcpupool", shrink_count, shrink_scan, this);
+	return shrinker_ != nullptr;
+}
+
+// Unload, first step: no more shrinking, every cached object back to its
+// chunk.  The counters stay readable for the live-allocation report.
+void Pool::exit_cache()
+{
+	pcpu_shrinker_delete(shrinker_);
+	shrinker_ = nullptr;
+	drain_caches();
+}
+
+// Unload, last step.
+void Pool::free_cache()
+{
+	delete[] caches_;
+	caches_ = nullptr;
+	pcpu_kpercpu_free(cache_);
+	cache_ = nullptr;
+}
+
+void Pool::show_cache(void* seq)
+{
+	using ull = unsigned long long;
+	pcpu_seq_printf(seq, "caching %d cached_objects %llu\n", caching(), ull(cached_objects()));
+	if (!caches_)
+		return;
+	pcpu_seq_printf(seq, "%-6s %-4s %6s %10s %8s %8s %8s %10s %8s\n", "class", "cpu", "cached",
+			"hits", "misses", "carved", "flushed", "frees", "fails");
+	for (int cls = 0; cls < int(kNrClasses); cls++) {
+		for (u32 cpu : possible_cpus()) {
+			const CpuCache* cc = cache(cpu);
+			const ClassCounters& c = cc->ctr[cls];
+			u32 cached = rd32(cc->cls[cls].count);
+			if (!cached && !rd(c.hits) && !rd(c.carved) && !rd(c.frees) && !rd(c.fails))
+				continue; // never used on this CPU
+			pcpu_seq_printf(seq, "%-6u %-4u %6u %10llu %8llu %8llu %8llu %10llu %8llu\n",
+					class_bytes(cls), cpu, cached, ull(rd(c.hits)),
+					ull(rd(c.misses)), ull(rd(c.carved)), ull(rd(c.flushed)),
+					ull(rd(c.frees)), ull(rd(c.fails)));
+		}
+	}
+}
+
+} // namespace pcp
