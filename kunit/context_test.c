@@ -136,7 +136,8 @@ static int waiter_fn(void *arg)
 		send_sig(SIGKILL, current, 1);
 	}
 	complete(&w->started);
-	w->p = pcpupool_alloc(64, 8, w->gfp);
+	/* Above the per-CPU front end's classes: the locked layer's mutex. */
+	w->p = pcpupool_alloc(2048, 8, w->gfp);
 	complete(&w->done);
 	/* stay until kthread_stop() so the test can read the result */
 	while (!kthread_should_stop()) {

@@ -29,6 +29,7 @@ unsigned int kt_gfp_kernel(void);
 /* The suites defined in the other C files of the module. */
 struct kunit_suite;
 extern struct kunit_suite pcpupool_alloc_suite;
+extern struct kunit_suite pcpupool_cache_suite;
 extern struct kunit_suite pcpupool_context_suite;
 extern struct kunit_suite pcpupool_lockdep_suite;
 extern struct kunit_suite pcpupool_mempool_suite;

@@ -9,6 +9,7 @@
  *   pcpupool_area_map  the bitmap area allocator as a unit
  *   pcpupool_alloc     the allocator through its exported API
  *                      (allocator_test.c)
+ *   pcpupool_cache     the per-CPU front end (cache_test.c)
  *   pcpupool_context   NOFS/NOIO callers and memalloc scopes, killable
  *                      vs NOFAIL waits (context_test.c)
  *   pcpupool_mempool   the percpu mempool's contract (mempool_test.c)
@@ -248,7 +249,7 @@ static struct kunit_suite negative_suite = {
 };
 
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
-		  &pcpupool_alloc_suite, &pcpupool_context_suite,
+		  &pcpupool_alloc_suite, &pcpupool_cache_suite, &pcpupool_context_suite,
 		  &pcpupool_mempool_suite, &pcpupool_fault_suite,
 		  &pcpupool_stress_suite, &pcpupool_lockdep_suite,
 		  &negative_suite);

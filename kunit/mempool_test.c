@@ -74,6 +74,11 @@ static void test_reserve_honoured(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, mp);
 	KUNIT_EXPECT_EQ(test, mstats(mp).reserved, (u64)MIN_NR);
+	/*
+	 * The refill is blocked by holding the allocator mutex, which only
+	 * the locked layer takes: the per-CPU front end off meanwhile.
+	 */
+	pcpupool_test_set_caching(0);
 	pcpupool_test_hold_mutex(1);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
 	sw = switches();
@@ -101,6 +106,7 @@ static void test_reserve_honoured(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.reserved, 0ULL);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	pcpupool_test_hold_mutex(0);
+	pcpupool_test_set_caching(1);
 
 	/* Frees refill the reserve; the refill work tops it up. */
 	for (i = 0; i < MIN_NR + 2; i++)
@@ -189,7 +195,13 @@ static void test_magazine_local(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st1.depot_ops, st0.depot_ops);
 	KUNIT_EXPECT_EQ(test, st1.served_magazine - st0.served_magazine, 200ULL);
 	KUNIT_EXPECT_EQ(test, st1.frees_magazine - st0.frees_magazine, 200ULL);
-	KUNIT_EXPECT_EQ(test, st1.reserved, 32ULL);
+	/*
+	 * The first miss kicked the refill, which may have topped the depot
+	 * up while that element was out; its next run trims the surplus
+	 * (the transient over-fill is issue 19, item 5).
+	 */
+	pcpupool_test_mempool_flush(mp);
+	KUNIT_EXPECT_EQ(test, mstats(mp).reserved, 32ULL);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -269,6 +281,11 @@ static void test_reserve_any_cpu(struct kunit *test)
 		pcpupool_mempool_destroy(h.mp);
 		kunit_skip(test, "needs CPUs 1 and 2 online");
 	}
+	/*
+	 * The refill is blocked below by holding the allocator mutex, which
+	 * only the locked layer takes: the per-CPU front end off meanwhile.
+	 */
+	pcpupool_test_set_caching(0);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
 	smp_call_on_cpu(1, fill_magazine, &h, false);
 	/*
@@ -284,6 +301,7 @@ static void test_reserve_any_cpu(struct kunit *test)
 	smp_call_on_cpu(2, take_all, &a, false);
 	pcpupool_test_hold_mutex(0);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	pcpupool_test_set_caching(1);
 	KUNIT_EXPECT_EQ(test, (u64)a.got, res);
 	KUNIT_EXPECT_EQ(test, MST(h.mp, failures), 20 - res);
 	KUNIT_EXPECT_EQ(test, MST(h.mp, outstanding), 0ULL);
