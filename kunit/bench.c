@@ -40,7 +40,7 @@
 
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,sleepable,scale,burst");
+MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,exhaust,sleepable,scale,burst");
 
 static bool want(const char *w)
 {
@@ -173,6 +173,104 @@ out:
 		pcpupool_mempool_destroy(bench_ours_mp);
 	mempool_destroy(bench_kern_mp);
 	kfree(a);
+}
+
+/*
+ * ---- 2b. exhaustion: a failed atomic attempt, and a mempool reserve hit
+ * when the allocator really has no populated memory left ----
+ *
+ * pcpupool: its balance work is held off (the allocator mutex held, as by
+ * another holder) and the caches drained; 64 B atomic allocations are
+ * held until one fails.  The kernel: the same until alloc_percpu_gfp()
+ * fails; its balance work is queued on this CPU, which does not yield
+ * while failures are timed.  Both then time RUNS x BATCH failed attempts,
+ * and reserve hits of a 64 B mempool whose allocator really fails.
+ */
+#define NEXHAUST (1 << 18)
+
+static int exhaust(alloc_fn a, void __percpu **held)
+{
+	int n = 0;
+
+	while (n < NEXHAUST && (held[n] = a(64, GFP_NOWAIT | __GFP_NOWARN)))
+		n++;
+	return n;
+}
+
+static u64 time_failures(alloc_fn a, free_fn f, u64 *ns, int *successes)
+{
+	int r, i;
+
+	for (r = 0; r < RUNS; r++) {
+		u64 t0 = ktime_get_ns();
+
+		for (i = 0; i < BATCH; i++) {
+			void __percpu *p = a(64, GFP_NOWAIT | __GFP_NOWARN);
+
+			if (p) {	/* refilled meanwhile: count it, keep it out */
+				(*successes)++;
+				f(p);
+			}
+		}
+		ns[r] = (ktime_get_ns() - t0) / BATCH;
+	}
+	sort(ns, RUNS, sizeof(u64), cmp_u64, NULL);
+	return ns[RUNS / 2];
+}
+
+static void bench_exhausted(void)
+{
+	void __percpu **held = vmalloc(NEXHAUST * sizeof(*held));
+	u64 *a = kmalloc_array(4 * RUNS, sizeof(u64), GFP_KERNEL), *b = a + RUNS;
+	u64 *pa = b + RUNS, *pb = pa + RUNS, fo, fk, so = 0, sk = 0;
+	int n, i, extra_o = 0, extra_k = 0;
+
+	if (!held || !a)
+		goto out;
+	/* the successful pairs, measured now, for the failure/success ratio */
+	pcpupool_test_flush_balance();
+	time_pairs(ours_alloc, ours_free, 64, GFP_NOWAIT | __GFP_NOWARN, a);
+	so = a[RUNS / 2];
+	time_pairs(kern_alloc, kern_free, 64, GFP_NOWAIT | __GFP_NOWARN, b);
+	sk = b[RUNS / 2];
+
+	bench_ours_mp = pcpupool_mempool_create("bench_x", 64, 8, 64, GFP_KERNEL);
+	bench_kern_mp = mempool_create(64, kmp_alloc, kmp_free, NULL);
+	if (!bench_ours_mp || !bench_kern_mp)
+		goto out;
+
+	pcpupool_test_hold_mutex(1);
+	pcpupool_test_drain_caches();
+	n = exhaust(ours_alloc, held);
+	fo = time_failures(ours_alloc, ours_free, a, &extra_o);
+	time_pairs(mp_ours_alloc, mp_ours_free, 64, GFP_NOWAIT, pa);
+	for (i = 0; i < n; i++)
+		pcpupool_free(held[i]);
+	pcpupool_test_hold_mutex(0);
+	pr_info("pcpupool-bench: exhausted pcpupool after %d x 64 B\n", n);
+
+	n = exhaust(kern_alloc, held);
+	fk = time_failures(kern_alloc, kern_free, b, &extra_k);
+	time_pairs(mp_kern_alloc, mp_kern_free, 64, GFP_NOWAIT, pb);
+	for (i = 0; i < n; i++)
+		free_percpu(held[i]);
+	pr_info("pcpupool-bench: exhausted the kernel after %d x 64 B\n", n);
+
+	row("a failed 64 B atomic attempt", "median ns/op", fo, fk, true,
+	    extra_o || extra_k ? "some attempts succeeded (refilled)" : "");
+	row("failed attempt / successful pair", "x100", so ? fo * 100 / so : 0,
+	    sk ? fk * 100 / sk : 0, false, "target <= 100 for pcpupool");
+	row("mempool 64 B reserve hits, allocator exhausted", "median ns/op", pa[RUNS / 2],
+	    pb[RUNS / 2], true, "both allocators really out of populated memory");
+out:
+	if (bench_ours_mp)
+		pcpupool_mempool_destroy(bench_ours_mp);
+	bench_ours_mp = NULL;
+	if (bench_kern_mp)
+		mempool_destroy(bench_kern_mp);
+	bench_kern_mp = NULL;
+	kfree(a);
+	vfree(held);
 }
 
 /* ---- 3. sleepable: 100 000 live allocations, freed in random order ---- */
@@ -398,6 +496,8 @@ static int __init bench_init(void)
 		bench_pairs();
 	if (want("mempool"))
 		bench_mempool();
+	if (want("exhaust"))
+		bench_exhausted();
 	if (want("sleepable"))
 		bench_sleepable();
 	if (want("scale"))

@@ -183,19 +183,19 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 	return p;
 }
 
-void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
-			    int cls)
+// One try under the allocator mutex.  Returns 0 with *@out set, kENOMEM
+// when memory or vm space ran out (retrying may help), kEINTR when the
+// caller was killed waiting for the mutex, or the port's error when
+// mapping failed in a way retrying cannot fix.
+int Pool::try_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
+			int cls, void** out)
 {
-	pcpu_might_sleep();
 	// NOFAIL must not give up on a signal; everyone else may (seed 003:
 	// one small request can need a backing page per CPU, and a chunk).
 	MutexGuard held(mutex_, ctx.nofail() ? MutexGuard::Wait::uninterruptible
 					     : MutexGuard::Wait::killable);
-	if (!held.held()) {
-		SpinIrqGuard g(lock_);
-		st_.nr_killed++;
-		return nullptr;
-	}
+	if (!held.held())
+		return kEINTR;
 	MutexCtx m(held, ctx);
 	for (;;) {
 		Placement pl;
@@ -203,31 +203,57 @@ void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const A
 			SpinIrqGuard g(lock_);
 			pl = find_and_alloc(bits, align_bits, /*pop_only=*/true);
 			if (pl) {
-				void* p = finish_alloc(pl, bits, bytes, tag, false, cls);
+				*out = finish_alloc(pl, bits, bytes, tag, false, cls);
 				g.unlock();
 				zero(pl, bytes);
-				return p;
+				return 0;
 			}
 			pl = find_and_alloc(bits, align_bits, /*pop_only=*/false);
 		}
 		if (pl) {
-			if (populate_range(pl.chunk, pl.off, bits, m)) {
-				SpinIrqGuard g(lock_);
-				void* p = finish_alloc(pl, bits, bytes, tag, false, cls);
-				g.unlock();
-				zero(pl, bytes);
-				return p;
-			}
+			int err = populate_range(pl.chunk, pl.off, bits, m);
 			SpinIrqGuard g(lock_);
-			update(pl.chunk, [&](AreaMap& map) { return map.free(pl.off); });
-		} else if (create_chunk(m)) {
-			continue;
+			if (err) {
+				update(pl.chunk, [&](AreaMap& map) { return map.free(pl.off); });
+				return err;
+			}
+			*out = finish_alloc(pl, bits, bytes, tag, false, cls);
+			g.unlock();
+			zero(pl, bytes);
+			return 0;
 		}
-		if (!m.nofail())
+		if (!create_chunk(m))
+			return kENOMEM;
+	}
+}
+
+void* Pool::alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
+			    int cls)
+{
+	pcpu_might_sleep();
+	for (u32 attempt = 0;; attempt++) {
+		void* p = nullptr;
+		int err = try_sleepable(bits, align_bits, bytes, tag, ctx, cls, &p);
+		if (!err)
+			return p;
+		if (err == kEINTR) {
+			SpinIrqGuard g(lock_);
+			st_.nr_killed++;
+			return nullptr;
+		}
+		// Only running out of memory or vm space is worth a retry; any
+		// other error is a bug in the mapping, and looping on it would
+		// hang a NOFAIL caller forever.
+		if (PCPU_WARN_ONCE(err != kENOMEM, "populating failed with error %d: not retried",
+				   err))
 			break;
-		// NOFAIL: backing pages were asked with __GFP_NOFAIL, so only the
-		// vm range can have failed.  Retry; the caller accepted waiting.
-		pcpu_cond_resched();
+		if (!ctx.nofail())
+			break;
+		// NOFAIL: the backing pages were asked with __GFP_NOFAIL, so the
+		// vm range or metadata failed.  The mutex is dropped (the balance
+		// work needs it to free chunks and vm space) and we back off, 1 ms
+		// doubling to 100 ms, as the page allocator's NOFAIL loop does.
+		pcpu_msleep(min(1u << min(attempt, 7u), 100u));
 	}
 	SpinIrqGuard g(lock_);
 	st_.nr_failed++;
@@ -434,11 +460,11 @@ void Pool::flush_and_free(pcpu_page_list* pages, u32 nr_blocks)
 	st_.nr_depopulate += nr_blocks;
 }
 
-bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
+int Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 {
 	mutex_.assert_held();
 	if (c->map.block_populated(block))
-		return true;
+		return 0;
 	Gfp gfp = m.gfp();
 	for (u32 cpu : possible_cpus()) {
 		void* page = nullptr;
@@ -446,7 +472,9 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), 1);
 			page = pcpu_page_alloc(pcpu_cpu_to_node(cpu), gfp.raw());
 		}
-		if (!page || pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page)) {
+		int err = page ? pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page)
+			       : kENOMEM;
+		if (err) {
 			if (page)
 				pcpu_page_free(page);
 			// Roll back the units mapped so far.  Nobody used them (the
@@ -461,7 +489,7 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			}
 			pcpu_vm_flush_tlb_all();
 			pcpu_page_list_free(&pages);
-			return false;
+			return err;
 		}
 	}
 	{
@@ -474,19 +502,19 @@ bool Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 	}
 	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 		pcpu_trace_pages(c->id, block, nr_possible_, 1);
-	return true;
+	return 0;
 }
 
-bool Pool::populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m)
+int Pool::populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m)
 {
 	u32 b0 = off / c->map.block_bits(), b1 = (off + bits - 1) / c->map.block_bits();
 	for (u32 b = b0; b <= b1; b++) {
-		if (!populate_block(c, b, m))
-			return false;
+		if (int err = populate_block(c, b, m))
+			return err;
 		// Pages populated before a failure stay: they are empty populated
 		// pages the balance work accounts for and may trim.
 	}
-	return true;
+	return 0;
 }
 
 // ---- init and exit ----------------------------------------------------
@@ -497,7 +525,7 @@ int Pool::init(u32 unit_bytes)
 {
 	page_bytes_ = pcpu_page_size();
 	if (unit_bytes < 32 * 1024 || unit_bytes % page_bytes_ || unit_bytes > (1u << 24))
-		return -22; // -EINVAL
+		return kEINVAL;
 	unit_bytes_ = unit_bytes;
 	nr_units_ = pcpu_nr_cpu_ids();
 	nr_slots_ = fls64(unit_bytes_) + 2;
@@ -530,7 +558,7 @@ int Pool::init(u32 unit_bytes)
 	st_.nr_units = nr_units_;
 	if (!init_cache()) {
 		exit();
-		return -12;
+		return kENOMEM;
 	}
 	// Start with the high watermark of populated pages, as the kernel's
 	// first chunk has: atomic callers can be served right after load.
@@ -549,20 +577,23 @@ void Pool::exit()
 	if (mutex_.raw() && lock_.raw()) {
 		pcpupool_stats st;
 		get_stats(&st);
-		MutexGuard held(mutex_);
-		MutexCtx m(held, AllocCtx::worker());
 		if (st.nr_cur_alloc) {
 			pcpu_log(PCPU_LOG_WARN,
 				 "unloading with %llu live allocations (%llu bytes): freeing their "
 				 "chunks",
 				 st.nr_cur_alloc, st.live_bytes);
 		}
-		ChunkIndex* idx = index_;
+		ChunkIndex* idx;
 		{
+			MutexGuard held(mutex_); // the index changes under the mutex
 			SpinIrqGuard g(lock_);
+			idx = index_;
 			__atomic_store_n(&index_, nullptr, __ATOMIC_RELEASE);
 		}
+		// Lock-free readers leave the old index; never under the mutex.
 		pcpu_synchronize_rcu();
+		MutexGuard held(mutex_);
+		MutexCtx m(held, AllocCtx::worker());
 		for (u32 i = 0; idx && i < idx->n; i++) {
 			Chunk* c = idx->c[i];
 			{

@@ -222,6 +222,8 @@ private:
 	// @cls >= 0: the object is a class object of the front end.
 	void* alloc_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
 			      int cls = -1);
+	[[nodiscard]] int try_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag,
+					const AllocCtx& ctx, int cls, void** out);
 	Placement find_and_alloc(u32 bits, u32 align_bits, bool pop_only);
 	void* finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic, int cls = -1);
 	// cache.cpp
@@ -261,8 +263,9 @@ private:
 	// installs it.  Allocator mutex held for both.
 	[[nodiscard]] ChunkIndex* new_index(u32 n, const MutexCtx& m);
 	void publish_index(ChunkIndex* idx, Chunk* add);
-	[[nodiscard]] bool populate_block(Chunk* c, u32 block, const MutexCtx& m);
-	[[nodiscard]] bool populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m);
+	// 0, kENOMEM, or the port's mapping error.
+	[[nodiscard]] int populate_block(Chunk* c, u32 block, const MutexCtx& m);
+	[[nodiscard]] int populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m);
 	// Unmaps @block's page in every unit onto @pages; the caller flushes
 	// the TLB once for a whole batch before freeing them.
 	void unmap_block(Chunk* c, u32 block, pcpu_page_list* pages);
@@ -271,7 +274,8 @@ private:
 	// balance.cpp
 	void update_target(bool failed);
 	void recompute_target();
-	void balance_free_chunks(const MutexCtx& m);
+	void balance_locked(List<Chunk, &Chunk::slot_node>* victims);
+	void balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>* out);
 	void balance_populate(u32 want, const MutexCtx& m);
 	void balance_depopulate(u32 keep, const MutexCtx& m);
 

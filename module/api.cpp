@@ -187,19 +187,24 @@ constinit pcpu_debugfs_file files[] = {
 
 } // namespace
 
+void pcpupool_core_debugfs_exit(void)
+{
+	if (!hold_mutex.raw())
+		return;
+	// The held allocations stay live on purpose: unloading with live
+	// allocations is reported and their chunks freed by g_pool.exit().
+	delete[] held;
+	held = nullptr;
+	nr_held = 0;
+	// Its directory sits below the tree the port removes next.
+	if (demo_pool)
+		demo_pool->destroy();
+	demo_pool = nullptr;
+	hold_mutex.destroy();
+}
+
 void pcpupool_core_exit(void)
 {
-	if (hold_mutex.raw()) {
-		// The held allocations stay live on purpose: unloading with live
-		// allocations is reported and their chunks freed by g_pool.exit().
-		delete[] held;
-		held = nullptr;
-		nr_held = 0;
-		if (demo_pool)
-			demo_pool->destroy();
-		demo_pool = nullptr;
-		hold_mutex.destroy();
-	}
 	mempools_exit();
 	g_pool.exit();
 	pcpupool_unit_off = nullptr;

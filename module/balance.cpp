@@ -64,6 +64,26 @@ void Pool::recompute_target()
 
 void Pool::balance()
 {
+	List<Chunk, &Chunk::slot_node> victims;
+	balance_locked(&victims);
+	if (!victims.empty()) {
+		// Out of the index: wait for lock-free readers (the front end,
+		// Pool::tag_of) to leave it, without the mutex, so that no
+		// sleepable caller (GFP_NOIO IO paths included) waits a grace
+		// period behind us; then destroy them under it.
+		pcpu_synchronize_rcu();
+		MutexGuard held(mutex_);
+		MutexCtx m(held, AllocCtx::worker());
+		while (Chunk* c = victims.front()) {
+			List<Chunk, &Chunk::slot_node>::remove(c);
+			destroy_chunk(c, m);
+		}
+	}
+	trim_idle_caches();
+}
+
+void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
+{
 	MutexGuard held(mutex_);
 	MutexCtx m(held, AllocCtx::worker());
 	bool failed;
@@ -75,7 +95,7 @@ void Pool::balance()
 		st_.nr_balance++;
 		update_target(failed);
 	}
-	balance_free_chunks(m);
+	balance_free_chunks(m, victims);
 	{
 		SpinIrqGuard g(lock_);
 		empty = nr_empty_pop_;
@@ -89,14 +109,13 @@ void Pool::balance()
 		balance_depopulate(hi, m);
 	if (demand)
 		pcpu_work_queue_delayed(balance_work_, kDecayMs);
-	trim_idle_caches();
 }
 
-// Frees wholly free chunks beyond one spare, keeping the best populated.
-void Pool::balance_free_chunks(const MutexCtx& m)
+// Picks wholly free chunks beyond one spare, keeping the best populated,
+// and takes them out of the index; balance() destroys them after a grace
+// period.
+void Pool::balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>* out)
 {
-	// Choose the victims under the pool lock, take them out of the index,
-	// wait for lock-free readers (Pool::tag_of) to leave it, destroy them.
 	List<Chunk, &Chunk::slot_node> victims;
 	{
 		SpinIrqGuard g(lock_);
@@ -133,10 +152,9 @@ void Pool::balance_free_chunks(const MutexCtx& m)
 		return;
 	}
 	publish_index(idx, nullptr);
-	pcpu_synchronize_rcu();
 	while (Chunk* c = victims.front()) {
 		List<Chunk, &Chunk::slot_node>::remove(c);
-		destroy_chunk(c, m);
+		out->push_back(c);
 	}
 }
 
@@ -168,7 +186,7 @@ void Pool::balance_populate(u32 want, const MutexCtx& m)
 				return;
 			continue;
 		}
-		if (!populate_block(chunk, block, m))
+		if (populate_block(chunk, block, m))
 			return;
 		want--;
 	}

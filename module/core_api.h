@@ -18,6 +18,13 @@ extern "C" {
 int pcpupool_core_init(unsigned int unit_bytes);
 void pcpupool_core_exit(void);
 void pcpupool_core_debugfs_init(void);
+/*
+ * Unload, first step: what the debugfs triggers made (the mempool_demo
+ * pool, with its own directory; the hold_atomic array) goes while the
+ * debugfs tree still exists.  Then the port removes the tree (waiting for
+ * readers), then pcpupool_core_exit() frees the core.
+ */
+void pcpupool_core_debugfs_exit(void);
 /* Defined and exported by port/main.c; set by the core at init. */
 extern const unsigned long *pcpupool_unit_off;
 

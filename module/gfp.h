@@ -52,8 +52,16 @@ public:
 		return AllocCtx(Gfp(pcpu_current_gfp_context(caller.raw())), caller);
 	}
 	// The balance/refill workers: sleepable, but they run while IO paths
-	// may depend on them, so they never enter FS/IO reclaim either.
-	static AllocCtx worker() { return AllocCtx(Gfp::noio(), Gfp::kernel()); }
+	// may depend on them, so they never enter FS/IO reclaim either; and
+	// __GFP_NORETRY, as Linux's pcpu_balance_workfn: the balance work holds
+	// the allocator mutex while it populates, so it must not sit in full
+	// direct reclaim (and its retries, or the OOM killer) with every
+	// sleepable caller queued behind it.  Populating ahead is an
+	// optimisation; a page it cannot get cheaply is left for the next run.
+	static AllocCtx worker()
+	{
+		return AllocCtx(Gfp::noio().with(pcpu_gfp.norety), Gfp::kernel());
+	}
 
 	Gfp effective() const { return eff_; }
 	Gfp caller() const { return caller_; }

@@ -304,7 +304,24 @@ void* Mempool::alloc(Gfp gfp)
 {
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
 	const bool may_wait = ctx.effective().unconstrained();
-	// 1. The allocator first, without sleeping.
+	// "Never waits", measured: a constrained caller that may sleep (an
+	// atomic one cannot without a splat) must not block in here; a
+	// voluntary context switch across the call is a wait, and is counted.
+	const bool watch = !may_wait && ctx.may_sleep();
+	unsigned long vcsw = watch ? pcpu_nr_voluntary_switches() : 0;
+	void* p = alloc_impl(ctx, gfp, may_wait);
+	if (watch && pcpu_nr_voluntary_switches() != vcsw) {
+		IrqGuard irq;
+		inc(cstats(irq.cpu())->waits);
+	}
+	return p;
+}
+
+void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
+{
+	// 1. The allocator first, without sleeping: its per-CPU front end;
+	// when that class is exhausted the attempt fails at once, without the
+	// pool lock, so a reserve hit does not pay a failed locked search.
 	Gfp quick = ctx.effective()
 			    .without(pcpu_gfp.direct_reclaim | pcpu_gfp.nofail)
 			    .with(pcpu_gfp.nowarn);
@@ -317,6 +334,13 @@ void* Mempool::alloc(Gfp gfp)
 	// 2. The reserve.
 	bool kick = false;
 	p = take_reserve(&kick);
+	if (!p && !may_wait && ctx.may_sleep() && PCPU_UNLIKELY(pcpu_test_mempool_wait())) {
+		// Negative control only: what Andrew Morton's objection fears,
+		// a NOIO caller sleeping until the refill work brings elements.
+		kick_refill();
+		pcpu_msleep(20);
+		p = take_reserve(&kick);
+	}
 	if (kick)
 		kick_refill();
 	if (p) {

@@ -98,6 +98,7 @@ private:
 
 	Mag* mag(int cpu) const;
 	CpuStats* cstats(int cpu) const;
+	void* alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait);
 	void* take_reserve(bool* kick);
 	void* steal_locked(int cpu);
 	void* pop_local(Mag* m);

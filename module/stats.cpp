@@ -84,35 +84,60 @@ void Pool::show_stats(void* seq)
 			"low_watermark", wm.low, "high_watermark", wm.high, "target_cap", wm.cap,
 			"target_low", st.target_low, "target_high", st.target_high);
 	pcpu_seq_printf(seq, "Chunks:\n");
-	SpinIrqGuard g(lock_);
-	for (u32 i = 0; i < nr_chunks(); i++) {
-		const Chunk* c = index_->c[i];
-		AreaStats as = c->map.stats();
+	// One chunk at a time under the pool lock: IRQs are off for one
+	// chunk's map walk, not for every chunk's (a cat of this file must not
+	// stall hardirq allocations for O(chunks x unit)).  The index and its
+	// chunks stay valid inside the RCU read-side section.
+	RcuReadGuard rcu;
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	for (u32 i = 0; idx && i < idx->n; i++) {
+		const Chunk* c = idx->c[i];
+		AreaStats as;
+		u32 empty, pop;
+		{
+			SpinIrqGuard g(lock_);
+			as = c->map.stats();
+			empty = c->map.nr_empty_populated();
+			pop = c->map.nr_populated();
+		}
 		pcpu_seq_printf(seq,
 				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u "
 				"sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated %-3u\n",
 				c->id, as.nr_allocs, as.free_bytes, as.contig_bytes, as.sum_frag,
-				as.max_frag, c->map.nr_empty_populated(), c->map.nr_populated());
+				as.max_frag, empty, pop);
 	}
 }
+
+// The largest unit is 16 MiB: 4096 pages; a line shows the first 256.
+constexpr u32 kMaxPagesShown = 256;
 
 // One line per chunk, one character per page of the unit:
 //   '.' not populated   'o' populated, empty   '#' populated, in use
 //   '!' in use but not populated (only transiently, under the mutex)
 void Pool::show_chunks(void* seq)
 {
-	SpinIrqGuard g(lock_);
 	pcpu_seq_printf(seq, "# unit_size %u, %u units, pages: . unpopulated  o empty  # used\n",
 			unit_bytes_, nr_units_);
-	for (u32 i = 0; i < nr_chunks(); i++) {
-		const Chunk* c = index_->c[i];
-		pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d ", c->id,
-				reinterpret_cast<void*>(c->base()), c->slot);
-		for (u32 b = 0; b < c->map.nr_blocks(); b++) {
-			bool pop = c->map.block_populated(b), empty = c->map.block_empty(b);
-			pcpu_seq_printf(seq, "%c", pop ? (empty ? 'o' : '#') : (empty ? '.' : '!'));
+	// As show_stats(): one chunk at a time under the lock, inside RCU.
+	RcuReadGuard rcu;
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	char line[kMaxPagesShown + 1];
+	for (u32 i = 0; idx && i < idx->n; i++) {
+		const Chunk* c = idx->c[i];
+		u32 n = min(c->map.nr_blocks(), kMaxPagesShown);
+		int slot;
+		{
+			SpinIrqGuard g(lock_);
+			slot = c->slot;
+			for (u32 b = 0; b < n; b++) {
+				bool pop = c->map.block_populated(b), empty = c->map.block_empty(b);
+				line[b] = pop ? (empty ? 'o' : '#') : (empty ? '.' : '!');
+			}
 		}
-		pcpu_seq_printf(seq, "\n");
+		line[n] = 0;
+		pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d %s%s\n", c->id,
+				reinterpret_cast<void*>(c->base()), slot, line,
+				n < c->map.nr_blocks() ? "..." : "");
 	}
 }
 

@@ -52,6 +52,12 @@ constexpr T div_round_up(T a, T b)
 	return (a + b - 1) / b;
 }
 
+// The kernel's error numbers the core returns (uapi errno values: a stable
+// ABI, the same in every kernel), negated as the kernel returns them.
+constexpr int kEINTR = -4;
+constexpr int kENOMEM = -12;
+constexpr int kEINVAL = -22;
+
 // Index of the highest set bit, 1-based (fls(0) == 0), like the kernel's.
 constexpr int fls64(u64 v) { return v ? 64 - __builtin_clzll(v) : 0; }
 

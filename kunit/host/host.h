@@ -72,6 +72,8 @@ int host_atomic(void);	/* IRQs or preemption disabled, or a spinlock held */
 /* Work items. Manual mode: run what is queued (@delayed: also delayed
  * items, as if their timer expired).  Returns how many ran. */
 int host_work_run(int delayed);
+/* The next pcpu_vm_map_page() fails with @err (a bug-class error: -14). */
+void host_set_map_error(int err);
 /* Runs the registered shrinker as reclaim would: count, then scan. */
 unsigned long host_shrink(void);
 int host_work_pending(void);
@@ -111,6 +113,8 @@ void host_get_trace(struct host_trace *t);
 
 /* The negative control of the gfp check (module parameter test_unsafe_gfp). */
 void host_set_unsafe_gfp(int on);
+/* Negative control: constrained mempool callers wait for the refill. */
+void host_set_mempool_wait(int on);
 
 /*
  * What the port saw.  violations: sleeping in atomic context, this_cpu in

@@ -20,6 +20,7 @@ int host_core_init(unsigned int unit_bytes)
 
 void host_core_exit(void)
 {
+	pcpupool_core_debugfs_exit();
 	pcpupool_core_exit();
 	// A module's globals start zeroed at every load; the Pool's counters,
 	// tunables and demand estimate would otherwise survive.

@@ -601,6 +601,9 @@ void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp, int mutex_he
 
 int pcpu_fault_should_fail(enum pcpu_alloc_site site) noexcept { return should_fail(site); }
 int pcpu_test_unsafe_gfp(void) noexcept { return g_unsafe_gfp; }
+std::atomic<int> g_mempool_wait{0};
+int pcpu_test_mempool_wait(void) noexcept { return g_mempool_wait; }
+void host_set_mempool_wait(int on) { g_mempool_wait = on; }
 
 // ---- CPUs ----
 
@@ -874,6 +877,10 @@ void pcpu_rcu_read_unlock(void) noexcept
 void pcpu_synchronize_rcu(void) noexcept
 {
 	might_sleep("synchronize_rcu");
+	// A grace period under the allocator mutex stalls every sleepable
+	// caller, GFP_NOIO IO paths included (issue 19, item 3).
+	if (t_alloc_mutex)
+		violation("synchronize_rcu() with the allocator mutex held");
 	std::vector<void*> done;
 	{
 		std::lock_guard<std::mutex> g(g_rcu_mu);
@@ -884,6 +891,12 @@ void pcpu_synchronize_rcu(void) noexcept
 	g_rcu.unlock();
 	for (void* p : done)
 		free(p);
+}
+
+void pcpu_msleep(unsigned int ms) noexcept
+{
+	might_sleep("msleep");
+	std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
 void pcpu_cond_resched(void) noexcept
@@ -921,6 +934,8 @@ void pcpu_on_each_cpu(void (*fn)(void* arg), void* arg) noexcept
 }
 
 unsigned long pcpu_nr_switches(void) noexcept { return t_sleeps; }
+// The host has no scheduler: every might-sleep point counts as a switch.
+unsigned long pcpu_nr_voluntary_switches(void) noexcept { return t_sleeps; }
 
 unsigned long pcpu_jiffies(void) noexcept
 {
@@ -1114,6 +1129,10 @@ void pcpu_vm_release(void* base) noexcept
 	delete r;
 }
 
+std::atomic<int> g_map_error; // host_set_map_error(): the next map fails so
+
+void host_set_map_error(int err) { g_map_error = err; }
+
 int pcpu_vm_map_page(unsigned long addr, void* page) noexcept
 {
 	std::lock_guard<std::mutex> g(g_mm);
@@ -1125,6 +1144,8 @@ int pcpu_vm_map_page(unsigned long addr, void* page) noexcept
 	}
 	if (should_fail(HOST_SITE_MAP))
 		return -12;
+	if (int err = g_map_error.exchange(0))
+		return err;
 	HostPage*& slot = r->pages[(addr - r->base) / kPage];
 	if (slot) {
 		violation("pcpu_vm_map_page(%#lx): already populated", addr);
@@ -1585,6 +1606,7 @@ long host_reset(const struct host_config* cfg)
 	g_online = possible;
 	g_verbose = cfg->verbose;
 	g_unsafe_gfp = 0;
+	g_mempool_wait = 0;
 	for (auto& f : g_fail)
 		f = 0;
 	for (auto& k : g_skip)

@@ -60,6 +60,33 @@ void fail_allocator(bool on) { host_fail_next(PCPU_SITE_ATOMIC, on ? 1 << 28 : 0
 // constrained caller that tried to take it would deadlock, which the port
 // turns into a BUG): NOIO and atomic callers get exactly min_nr zeroed
 // elements, then NULL, without sleeping.
+// The "never waits" measurement can fail: with the negative control a NOIO
+// caller that finds the reserve empty sleeps for the refill, and both the
+// port's sleep count and the pool's "waits" see it.
+HT_CASE(Mempool, WaitIsMeasured)
+{
+	Env e;
+	pcpupool_mempool* mp = pcpupool_mempool_create("t_wait", 64, 8, 2, pcpu_gfp.kernel);
+	HT_ASSERT(mp, "create");
+	void* p[3];
+	fail_allocator(true);
+	for (auto& q : p)
+		q = pcpupool_mempool_alloc(mp, pcpu_gfp.noio);
+	HT_EXPECT(mstats(mp).waits == 0, "waits %llu without the control", mstats(mp).waits);
+	HT_EXPECT(!p[2], "more than the reserve");
+	host_set_mempool_wait(1);
+	unsigned long s0 = host_sleeps();
+	void* extra = pcpupool_mempool_alloc(mp, pcpu_gfp.noio);
+	host_set_mempool_wait(0);
+	HT_EXPECT(host_sleeps() > s0, "the negative control did not sleep");
+	HT_EXPECT(mstats(mp).waits == 1, "waits %llu: the wait was not measured", mstats(mp).waits);
+	fail_allocator(false);
+	for (auto& q : p)
+		pcpupool_mempool_free(mp, q);
+	pcpupool_mempool_free(mp, extra);
+	pcpupool_mempool_destroy(mp);
+}
+
 HT_CASE(Mempool, ReserveHonoured)
 {
 	Env e;

@@ -421,6 +421,26 @@ HT_CASE(Pool, NofailRetriesVmRange)
 	CONSISTENT();
 }
 
+// A mapping error that retrying cannot fix (not -ENOMEM) is a bug: even a
+// NOFAIL caller gets NULL at once, with a WARN, instead of looping forever
+// under the allocator mutex (issue 19, item 2: the old loop hung here).
+HT_CASE(Pool, NofailDoesNotLoopOnBugs)
+{
+	Env e;
+	pcpupool_test_set_caching(0);
+	unsigned long w0 = counters().warnings;
+	host_set_map_error(-14);
+	void* p = pcpupool_alloc(64, 8, kKernel | pcpu_gfp.nofail);
+	HT_EXPECT(!p, "NOFAIL through a -EFAULT mapping returned %p", p);
+	HT_EXPECT(counters().warnings > w0, "no WARN for the mapping bug");
+	HT_EXPECT(stats().nr_failed == 1, "nr_failed %llu", stats().nr_failed);
+	host_clear_violations();
+	p = pcpupool_alloc(64, 8, kKernel | pcpu_gfp.nofail);
+	HT_EXPECT(p, "the next NOFAIL request failed");
+	pcpupool_free(p);
+	CONSISTENT();
+}
+
 // Each fault site on the slow path: the request fails cleanly (or retries
 // with NOFAIL), the pool stays consistent, nothing leaks, and the next
 // request works.

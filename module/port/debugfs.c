@@ -88,15 +88,29 @@ static ssize_t pcpu_u64_write(struct file *file, const char __user *buf,
 {
 	struct pcpu_debugfs_file *f = file->private_data;
 	unsigned long long val;
+	char tmp[22];
+	size_t i, digits;
 	int ret;
 
 	if (!f->set)
 		return -EINVAL;
-	if (*ppos != 0 || count == 0 || count > 21)
+	if (*ppos != 0 || count == 0 || count >= sizeof(tmp))
 		return -EINVAL;
-	/* kstrtoull: digits and one optional trailing newline, no sign */
-	ret = kstrtoull_from_user(buf, count, 10, &val);
-	if (ret)
+	if (copy_from_user(tmp, buf, count))
+		return -EFAULT;
+	/*
+	 * Decimal digits and at most one trailing newline, nothing else: no
+	 * sign (kstrtoull takes '+'), no NUL (kstrtoull stops at one, so
+	 * "5\0xyz" would pass), no base prefix.
+	 */
+	digits = count - (tmp[count - 1] == '\n');
+	if (!digits)
+		return -EINVAL;
+	for (i = 0; i < digits; i++)
+		if (tmp[i] < '0' || tmp[i] > '9')
+			return -EINVAL;
+	tmp[digits] = '\0';
+	if (kstrtoull(tmp, 10, &val))	/* overflow */
 		return -EINVAL;
 	ret = f->set(f->arg, val);
 	return ret ? ret : count;

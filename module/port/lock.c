@@ -8,6 +8,7 @@
  * class so lockdep reasons about pcpupool's lock order by role.
  */
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/hardirq.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
@@ -243,9 +244,19 @@ unsigned long pcpu_nr_switches(void)
 	return current->nvcsw + current->nivcsw;
 }
 
+unsigned long pcpu_nr_voluntary_switches(void)
+{
+	return current->nvcsw;
+}
+
 unsigned long pcpu_jiffies(void)
 {
 	return jiffies;
+}
+
+void pcpu_msleep(unsigned int ms)
+{
+	msleep(ms);
 }
 
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms)

@@ -95,6 +95,16 @@ int pcpu_test_unsafe_gfp(void)
 	return test_unsafe_gfp;
 }
 
+static bool test_mempool_wait;
+module_param(test_mempool_wait, bool, 0444);
+MODULE_PARM_DESC(test_mempool_wait,
+		 "TEST ONLY negative control: constrained mempool callers sleep waiting for the refill");
+
+int pcpu_test_mempool_wait(void)
+{
+	return test_mempool_wait;
+}
+
 /* Test-only instrumentation: the KUnit module installs a recorder. */
 static pcpu_alloc_recorder_fn pcpu_recorder;
 static atomic_t pcpu_fail_next[PCPU_SITE_NR];
@@ -210,6 +220,11 @@ int pcpu_test_unsafe_gfp(void)
 	return 0;
 }
 
+int pcpu_test_mempool_wait(void)
+{
+	return 0;
+}
+
 void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 		       int mutex_held)
 {
@@ -255,6 +270,8 @@ err_vm:
 
 static void __exit pcpupool_exit(void)
 {
+	/* Debugfs-made objects, then the tree, then the core (core_api.h). */
+	pcpupool_core_debugfs_exit();
 	pcpu_debugfs_exit();
 	pcpupool_core_exit();
 	pcpu_work_exit();

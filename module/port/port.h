@@ -119,6 +119,13 @@ int pcpu_fault_should_fail(enum pcpu_alloc_site site) PCPU_PORT_NOEXCEPT;
  * own percpu allocator does, so that the lockdep test can show it fails.
  */
 int pcpu_test_unsafe_gfp(void) PCPU_PORT_NOEXCEPT;
+/*
+ * Negative control (test builds, module parameter test_mempool_wait): a
+ * constrained mempool caller that finds the reserve empty sleeps waiting
+ * for the refill, as Andrew Morton's objection fears; the mempool's
+ * "waits" measurement and the never-wait tests must then fail.
+ */
+int pcpu_test_mempool_wait(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- NUMA and CPUs (lock.c) ---- */
 int pcpu_nr_cpu_ids(void) PCPU_PORT_NOEXCEPT;
@@ -174,11 +181,15 @@ void pcpu_rcu_read_lock(void) PCPU_PORT_NOEXCEPT;
 void pcpu_rcu_read_unlock(void) PCPU_PORT_NOEXCEPT;
 void pcpu_synchronize_rcu(void) PCPU_PORT_NOEXCEPT;
 void pcpu_cond_resched(void) PCPU_PORT_NOEXCEPT;
+/* Sleep at least @ms milliseconds, uninterruptibly (msleep). */
+void pcpu_msleep(unsigned int ms) PCPU_PORT_NOEXCEPT;
 int pcpu_fatal_signal_pending(void) PCPU_PORT_NOEXCEPT;
 /* Run @fn(@arg) on every online CPU in hardirq context and wait. */
 void pcpu_on_each_cpu(void (*fn)(void *arg), void *arg) PCPU_PORT_NOEXCEPT;
 /* Number of context switches of current (nvcsw + nivcsw). */
 unsigned long pcpu_nr_switches(void) PCPU_PORT_NOEXCEPT;
+/* Voluntary ones only (nvcsw): the task blocked, i.e. it waited. */
+unsigned long pcpu_nr_voluntary_switches(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms) PCPU_PORT_NOEXCEPT;
 unsigned long long pcpu_ktime_ns(void) PCPU_PORT_NOEXCEPT;

@@ -35,9 +35,9 @@ try_write() {
 	fi
 }
 
-for f in low_watermark high_watermark target_cap; do
+for f in low_watermark high_watermark target_cap caching; do
 	before=$(cat $D/$f)
-	for v in NL "-1" "abc" "1x" "0x10" " 3" "99999999999999999999999" "1 2" \
+	for v in NL "-1" "+3" "abc" "1x" "0x10" " 3" "99999999999999999999999" "1 2" \
 		 "$(printf '\001\002\377')" "18446744073709551616"; do
 		if try_write "$v" $D/$f; then
 			bad "$f accepted '$v'"
@@ -57,6 +57,17 @@ try_write 3 $D/target_cap && bad "cap 3 < high 4 accepted" || ok "cap below high
 echo 8 > $D/high_watermark && [ "$(cat $D/high_watermark)" = 8 ] && ok "high 8 taken" || bad "high 8"
 printf 3 > $D/low_watermark && [ "$(cat $D/low_watermark)" = 3 ] && ok "low 3 taken" || bad "low 3"
 echo 2 > $D/low_watermark; echo 4 > $D/high_watermark
+# A NUL ends what kstrtoull reads: "3\0" and "3\0xyz" must be refused too,
+# on every writable file (the shell cannot hold a NUL in a variable).
+for f in low_watermark high_watermark target_cap caching balance hold_atomic mempool_demo; do
+	for nul in '3\000' '3\000xyz' '1\000'; do
+		if printf "$nul" > $D/$f 2>/dev/null; then
+			bad "$f accepted '$nul'"
+		else
+			ok "$f refused '$nul'"
+		fi
+	done
+done
 # Trigger: only "1".
 for v in 0 2 x NL; do
 	try_write "$v" $D/balance && bad "balance accepted '$v'" || ok "balance refused '$v'"
@@ -119,6 +130,16 @@ else
 	bad "no pcpupool trace events in $T/events"
 fi
 rmmod pcpupool
+
+# Unload with a live demo pool (its directory below ours), held allocations
+# and tracepoints on: the demo pool goes before the debugfs tree (issue 19,
+# item 0: this oopsed when the tree went first).
+insmod /modules/pcpupool.ko
+[ -d $T/events/pcpupool ] && echo 1 > $T/events/pcpupool/enable
+echo 16 > $D/mempool_demo && echo 50 > $D/hold_atomic
+rmmod pcpupool && ok "unload with a demo pool, held allocations, tracepoints on" ||
+	bad "unload with a demo pool, held allocations, tracepoints on"
+echo > $T/trace
 
 # Unload safety: a module using pcpupool's API pins it (module refcount).
 # The host boots this mode with kunit.filter_glob=none, so loading
