@@ -286,8 +286,53 @@ static void test_lockdep_nofs_under_fs_lock(struct kunit *test)
 	pcpupool_test_flush_balance();
 }
 
+/*
+ * The IO half.  lockdep's fs_reclaim map sees only __GFP_FS; pcpupool's own
+ * map (pcpupool_io_reclaim, port/mem.c) is "acquired" by every internal
+ * allocation that may enter IO reclaim and held by IO that reclaim may wait
+ * for (pcpupool_lockdep_io_begin/end: pcpupool_blk's submission).  First a
+ * GFP_KERNEL caller makes a chunk (under the mutex, everything is NOIO: no
+ * mutex -> IO edge), then IO makes one with GFP_NOIO (IO -> mutex).  With
+ * test_unsafe_gfp=1 the first step records mutex -> IO and the second
+ * closes the cycle: lockdep must report it.
+ */
+static int make_chunk(struct kunit *test, gfp_t gfp, void __percpu **p)
+{
+	struct pcpupool_stats st0, st1;
+	int i;
+
+	pcpupool_get_stats(&st0);
+	for (i = 0; i < MAX_UNITS; i++) {
+		p[i] = pcpupool_alloc(st0.unit_size, PAGE_SIZE, gfp);
+		pcpupool_get_stats(&st1);
+		if (!p[i] || st1.nr_chunk_create > st0.nr_chunk_create)
+			break;
+	}
+	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	return st1.nr_chunk_create - st0.nr_chunk_create;
+}
+
+static void test_lockdep_noio_under_io(struct kunit *test)
+{
+	void __percpu *a[MAX_UNITS] = {}, *b[MAX_UNITS] = {};
+	int i;
+
+	if (!lockdep_proof)
+		kunit_skip(test, "runs in the lockdep boot (pcpupool_kunit.lockdep_proof=1)");
+	KUNIT_EXPECT_GE(test, make_chunk(test, GFP_KERNEL, a), 1);
+	pcpupool_lockdep_io_begin();
+	KUNIT_EXPECT_GE(test, make_chunk(test, GFP_NOIO, b), 1);
+	pcpupool_lockdep_io_end();
+	for (i = 0; i < MAX_UNITS; i++) {
+		pcpupool_free(a[i]);
+		pcpupool_free(b[i]);
+	}
+	pcpupool_test_flush_balance();
+}
+
 static struct kunit_case lockdep_cases[] = {
 	KUNIT_CASE_SLOW(test_lockdep_nofs_under_fs_lock),
+	KUNIT_CASE_SLOW(test_lockdep_noio_under_io),
 	{}
 };
 

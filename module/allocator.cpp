@@ -337,7 +337,7 @@ ChunkIndex* Pool::new_index(u32 n, const MutexCtx& m)
 	mutex_.assert_held(); // the index changes only under the mutex
 	if (pcpu_fault_should_fail(PCPU_SITE_META))
 		return nullptr;
-	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
+	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), mutex_.held_by_current());
 	return static_cast<ChunkIndex*>(
 		pcpu_rcu_kmalloc(sizeof(ChunkIndex) + n * sizeof(Chunk*), m.gfp().raw()));
 }
@@ -371,7 +371,7 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 {
 	if (pcpu_fault_should_fail(PCPU_SITE_META))
 		return nullptr;
-	pcpu_record_alloc(PCPU_SITE_META, m.gfp().raw(), 1);
+	// The metadata below is recorded by operator new (rt.cpp).
 	Chunk* c = new (m.gfp()) Chunk;
 	if (!c)
 		return nullptr;
@@ -469,7 +469,7 @@ int Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 	for (u32 cpu : possible_cpus()) {
 		void* page = nullptr;
 		if (!pcpu_fault_should_fail(PCPU_SITE_BACKING)) {
-			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), 1);
+			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), mutex_.held_by_current());
 			page = pcpu_page_alloc(pcpu_cpu_to_node(cpu), gfp.raw());
 		}
 		int err = page ? pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page)

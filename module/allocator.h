@@ -210,6 +210,8 @@ public:
 			pcpu_mutex_unlock(mutex_.raw());
 	}
 
+	// The allocator mutex is held by the calling task (allocation recorder).
+	bool mutex_held() const { return mutex_.held_by_current(); }
 	u32 unit_bytes() const { return unit_bytes_; }
 	const unsigned long* unit_off() const { return unit_off_; }
 	u32 nr_units() const { return nr_units_; }

@@ -54,6 +54,8 @@ void pcpu_api_free(void* ptr) { g_pool.free(ptr); }
 
 void pcpu_api_get_stats(pcpupool_stats* st) { g_pool.get_stats(st); }
 
+int pcpu_core_alloc_mutex_held(void) noexcept { return g_pool.mutex_held(); }
+
 int pcpupool_core_init(unsigned int unit_bytes)
 {
 	int ret = g_pool.init(unit_bytes);

@@ -3,14 +3,19 @@
 // rt.cpp - the freestanding C++ runtime (see rt.h for the policy).
 #include "rt.h"
 
-void* operator new(__SIZE_TYPE__ bytes, pcp::Gfp gfp) noexcept
+// Every core allocation from the slab is reported to the test builds'
+// recorder with whether the allocator mutex is held (port.h).
+static void* core_kmalloc(__SIZE_TYPE__ bytes, pcp::Gfp gfp)
 {
+	pcpu_record_alloc(PCPU_SITE_META, gfp.raw(), pcpu_core_alloc_mutex_held());
 	return pcpu_kmalloc(bytes, gfp.raw());
 }
 
+void* operator new(__SIZE_TYPE__ bytes, pcp::Gfp gfp) noexcept { return core_kmalloc(bytes, gfp); }
+
 void* operator new[](__SIZE_TYPE__ bytes, pcp::Gfp gfp) noexcept
 {
-	return pcpu_kmalloc(bytes, gfp.raw());
+	return core_kmalloc(bytes, gfp);
 }
 
 void operator delete(void* p) noexcept { pcpu_kfree(p); }

@@ -89,9 +89,17 @@ public:
 	}
 	void assert_held() const { pcpu_assert_mutex_held(mutex_); }
 	void* raw() const { return mutex_; }
+	// Whether the calling task holds it through a MutexGuard (the
+	// allocation recorder asks; lockdep is not on every test kernel).
+	bool held_by_current() const
+	{
+		return __atomic_load_n(&owner_, __ATOMIC_RELAXED) == pcpu_current();
+	}
 
 private:
+	friend class MutexGuard;
 	void* mutex_ = nullptr;
+	void* owner_ = nullptr; // the guard's task while held, else nullptr
 };
 
 // A held mutex.  Killable guards may fail to take it: check held().
@@ -105,12 +113,16 @@ public:
 			pcpu_mutex_lock(m.raw());
 		else if (pcpu_mutex_lock_killable(m.raw()))
 			mutex_ = nullptr;
+		if (mutex_)
+			__atomic_store_n(&m.owner_, pcpu_current(), __ATOMIC_RELAXED);
 	}
 	explicit MutexGuard(Mutex& m) : MutexGuard(m, Wait::uninterruptible) {}
 	~MutexGuard()
 	{
-		if (mutex_)
+		if (mutex_) {
+			__atomic_store_n(&mutex_->owner_, nullptr, __ATOMIC_RELAXED);
 			pcpu_mutex_unlock(mutex_->raw());
+		}
 	}
 	[[nodiscard]] bool held() const { return mutex_ != nullptr; }
 	PCPU_NO_COPY_NO_MOVE(MutexGuard);

@@ -42,7 +42,7 @@ repo=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-$repo/build}
 mkdir -p "$BUILD"
 passed=0 failed=0 skipped=0
-summary=()
+summary=() table=()
 
 count_line() { # "N passed, N failed[, N skipped]" -> adds to totals
 	local line=$1 p f s
@@ -57,9 +57,13 @@ count_line() { # "N passed, N failed[, N skipped]" -> adds to totals
 # guest:PREFIX (the guest's "PREFIX: N passed, N failed" line), kunit+guest:
 # PREFIX (both), one, must-fail:REGEX (one, passed when the boot is judged
 # failed and REGEX is found in its output or log: the reason it must fail).
+# PCPUPOOL_MIN_PASS=N among the VAR=VALUE arguments: the group fails (one
+# more failure) when fewer than N of its cases passed, so that a proof whose
+# one case skipped, or a boot that ran fewer cases, cannot read as green.
 group() {
-	local name=$1 mode=$2 how=$3 out rc line
+	local name=$1 mode=$2 how=$3 out rc line min p0=$passed f0=$failed s0=$skipped t0=$SECONDS
 	shift 3
+	min=$(printf '%s\n' "$@" | sed -n 's/^PCPUPOOL_MIN_PASS=//p')
 	out=$BUILD/check-$name.out
 	echo "=== $name"
 	env PCPUPOOL_TAG="$name" "$@" "$here/run.sh" "$mode" > "$out" 2>&1
@@ -108,9 +112,24 @@ group() {
 		fi
 		;;
 	*)
+		# PCPUPOOL_REASON=REGEX: the log must also show why (e.g. which
+		# lock a negative control's report names).
+		local why
+		why=$(printf '%s\n' "$@" | sed -n 's/^PCPUPOOL_REASON=//p')
+		if [ -n "$why" ] && [ $rc = 0 ] && ! grep -qaE -- "$why" "$BUILD/$name.log"; then
+			echo "$name: the log does not show '$why'"
+			rc=1
+		fi
 		if [ $rc = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 		;;
 	esac
+	if [ -n "$min" ] && [ $((passed - p0)) -lt "$min" ]; then
+		echo "$name: $((passed - p0)) cases passed, fewer than the $min it declares"
+		failed=$((failed + 1))
+		rc=1
+	fi
+	table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' "$name" $((passed - p0)) $((failed - f0)) \
+		$((skipped - s0)) "${min:--}" $((SECONDS - t0)))")
 	if [ "${how%%:*}" = must-fail ]; then
 		if [ $rc != 0 ] && grep -qaE -- "${how#must-fail:}" "$out" "$BUILD/$name.log" 2>/dev/null; then
 			summary+=("$name: PASS (failed, as it must, for its reason: ${how#must-fail:})")
@@ -131,6 +150,7 @@ PCPUPOOL_STOCK=1 PCPUPOOL_STOCK61=1 PCPUPOOL_DKMS=1 "$here/deps.sh" || exit 1
 # tests under ASan+UBSan, TSan stresses, regression inputs and a bounded
 # fuzz run; each counts in the totals.  HOST_FUZZ_SECONDS per fuzz target.
 echo "=== host"
+hp0=$passed hf0=$failed ht0=$SECONDS
 make -s --no-print-directory -C "$repo" host-check FUZZ_SECONDS="${HOST_FUZZ_SECONDS:-60}" \
 	> "$BUILD/check-host.out" 2>&1
 rc=$?
@@ -143,18 +163,24 @@ else
 	failed=$((failed + 1))
 fi
 summary+=("host: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $BUILD/check-host.out)")")
+table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' host $((passed - hp0)) $((failed - hf0)) 0 - $((SECONDS - ht0)))")
 
 "$here/build-kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
-group kunit kunit kunit
-group kasan kunit kunit \
+group kunit kunit kunit PCPUPOOL_MIN_PASS=50
+group kasan kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_kasan pcpupool_kunit.kasan_proof=1"
-group lockdep kunit kunit PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
+group lockdep kunit kunit PCPUPOOL_MIN_PASS=2 PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
+# One boot per half: lockdep reports the first cycle only, then turns off.
+# Each must report its own cycle (fs_reclaim, or pcpupool_io_reclaim).
 group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
-	PCPUPOOL_APPEND="$lockdep_args pcpupool.test_unsafe_gfp=1" \
-	PCPUPOOL_EXPECT="possible circular locking dependency"
-group debugfs debugfs debugfs PCPUPOOL_APPEND="kunit.filter_glob=none"
+	PCPUPOOL_APPEND="${lockdep_args/pcpupool_lockdep/pcpupool_lockdep.test_lockdep_nofs*} pcpupool.test_unsafe_gfp=1" \
+	PCPUPOOL_EXPECT="possible circular locking dependency" PCPUPOOL_REASON="fs_reclaim"
+group lockdep-negative-control-io kunit one PCPUPOOL_MEM=512 \
+	PCPUPOOL_APPEND="${lockdep_args/pcpupool_lockdep/pcpupool_lockdep.test_lockdep_noio*} pcpupool.test_unsafe_gfp=1" \
+	PCPUPOOL_EXPECT="possible circular locking dependency" PCPUPOOL_REASON="pcpupool_io_reclaim"
+group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=80 PCPUPOOL_APPEND="kunit.filter_glob=none"
 declare -A neg_reason=([fail]='not ok [0-9]+ test_negative_fail'
 	    [warn]='WARNING: .*deliberate WARN for the runner self-test|deliberate WARN for the runner self-test'
 	    [leak]='unreferenced object 0x[0-9a-f]+ \(size 200\)')
@@ -162,24 +188,31 @@ for neg in fail warn leak; do
 	group "runner-selftest-$neg" kunit "must-fail:${neg_reason[$neg]}" \
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
 done
+# The allocation recorder's proof can fail: with test_unsafe_gfp=1 the slow
+# path allocates with GFP_KERNEL under the mutex, and the recorder (which
+# asks whether this task really holds the mutex) must see it.
+group context-negative-control kunit 'must-fail:rec.locked_with_fs_or_io' \
+	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_context pcpupool.test_unsafe_gfp=1"
 # "Constrained callers never wait" can fail: with test_mempool_wait=1 a NOIO
 # caller sleeps for the refill, and test_reserve_honoured must catch it.
 group mempool-wait-negative-control kunit 'must-fail:not ok [0-9]+ test_reserve_honoured' \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_mempool.test_reserve_honoured pcpupool.test_mempool_wait=1"
-group blkcg blkcg kunit+guest:pcpupool-blkcg
-group swap swap guest:pcpupool-swap PCPUPOOL_MEM=384
+group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=80
+group swap swap guest:pcpupool-swap PCPUPOOL_MIN_PASS=16 PCPUPOOL_MEM=384
 group stock smoke one
 group stock-6.1 smoke one PCPUPOOL_SERIES=6.1
 
 # Host-side checks (no guest).
 hostcheck() { # NAME COMMAND...: one test, passed when COMMAND succeeds
-	local name=$1 out=$BUILD/check-$1.out
+	local name=$1 out=$BUILD/check-$1.out t0=$SECONDS
 	shift
 	echo "=== $name"
 	if "$@" > "$out" 2>&1; then
 		passed=$((passed + 1)); summary+=("$name: PASS")
+		table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' "$name" 1 0 0 1 $((SECONDS - t0)))")
 	else
 		failed=$((failed + 1)); summary+=("$name: FAIL (see $out)")
+		table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' "$name" 0 1 0 1 $((SECONDS - t0)))")
 	fi
 	tail -5 "$out"
 }
@@ -188,6 +221,12 @@ hostcheck dkms "$here/dkms-check.sh"
 
 echo
 printf '%s\n' "${summary[@]}"
+echo
+# What the closing line is made of: KUnit cases, guest checks, host tests
+# and whole boots are different units; each group says which it counts.
+printf '%-30s %7s %7s %8s %9s %8s\n' group passed failed skipped "min pass" time
+printf '%s\n' "${table[@]}"
+echo
 if [ $skipped -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

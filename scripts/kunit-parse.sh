@@ -126,8 +126,12 @@ if errors:
 if passed + failed + skipped == 0:
     print('kunit-parse: no test found')
 ok = failed == 0 and errors == 0 and passed + failed + skipped > 0
-if ok and prc != 0 and passed > 0:
+if prc != 0:
     print('kunit-parse: kunit.py parse exited with status %d' % prc)
+    ok = False
+if passed == 0:
+    # A boot whose every case skipped proved nothing.
+    print('kunit-parse: no test passed')
     ok = False
 line = '%d passed, %d failed' % (passed, failed)
 if skipped:

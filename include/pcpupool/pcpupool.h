@@ -38,6 +38,17 @@ void pcpupool_free(void __percpu *ptr);
 void pcpupool_get_stats(struct pcpupool_stats *st);
 
 /*
+ * lockdep annotation for IO paths that use pcpupool (a block driver's
+ * submission): the code between begin and end is IO that memory reclaim
+ * with __GFP_IO may wait for.  On lockdep kernels pcpupool's internal
+ * allocations that may enter IO reclaim are checked against it, so an
+ * allocation with __GFP_IO under a lock such IO takes is reported as a
+ * circular dependency.  No-ops without lockdep.
+ */
+void pcpupool_lockdep_io_begin(void);
+void pcpupool_lockdep_io_end(void);
+
+/*
  * A percpu mempool: fixed-size, fixed-alignment percpu elements with at
  * least @min_nr kept in reserve, refilled asynchronously from GFP_KERNEL
  * context.  The contract:

@@ -63,6 +63,8 @@ unit_tests() {
 			grep -E 'Failure|expected|BUG|ERROR|runtime error|VIOLATION|FAIL:' "$log" | head -8 | sed 's/^/       /'
 		fi
 	done < <("$bin" --gtest_list_tests)
+	# An empty list would read "0 passed, 0 failed": a broken build, not a pass.
+	[ "$("$bin" --gtest_list_tests | grep -c '^  ')" -gt 0 ] || fail "unit: no test listed by $bin"
 }
 
 stresses() {
@@ -72,7 +74,10 @@ stresses() {
 		fail "stresses: $bin not built"
 		return
 	fi
-	for name in $("$bin" --list); do
+	local names
+	names=$("$bin" --list)
+	[ -n "$names" ] || fail "stresses: $bin lists none"
+	for name in $names; do
 		log=$HOST_OUT/logs/stress-$name.log
 		TSAN_OPTIONS="$TSAN_OPTIONS${TSAN_SUPP:+:suppressions=$TSAN_SUPP}" \
 			timeout 600 "$bin" "$name" > "$log" 2>&1

@@ -945,6 +945,12 @@ unsigned long pcpu_jiffies(void) noexcept
 
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms) noexcept { return ms; }
 
+void* pcpu_current(void) noexcept
+{
+	static thread_local char self;
+	return &self;
+}
+
 // The kernel's percpu memory: one zeroed copy per possible CPU id, in one
 // block (as alloc_percpu, but without units); the size is kept in front.
 void* pcpu_kpercpu_alloc(unsigned long bytes, unsigned long align) noexcept

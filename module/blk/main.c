@@ -138,6 +138,8 @@ static blk_status_t pcpub_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_status_t st = BLK_STS_OK;
 	struct bio *bio;
 
+	/* lockdep: this is IO that reclaim with __GFP_IO may wait for. */
+	pcpupool_lockdep_io_begin();
 	blk_mq_start_request(rq);
 	pcpupool_counter_add(&d->pcpu->rqs, 1);
 	__rq_for_each_bio(bio, rq)
@@ -162,6 +164,7 @@ static blk_status_t pcpub_queue_rq(struct blk_mq_hw_ctx *hctx,
 		break;
 	}
 	blk_mq_end_request(rq, st);
+	pcpupool_lockdep_io_end();
 	return BLK_STS_OK;
 }
 
@@ -175,6 +178,7 @@ static void pcpub_submit_bio(struct bio *bio)
 	struct pcpub_dev *d = bio->bi_bdev->bd_disk->private_data;
 	blk_status_t st = BLK_STS_OK;
 
+	pcpupool_lockdep_io_begin();	/* as in pcpub_queue_rq() */
 	pcpub_account_bio(d, bio);
 	if (bio->bi_opf & REQ_PREFLUSH)
 		pcpub_count_flush(d);
@@ -193,6 +197,7 @@ static void pcpub_submit_bio(struct bio *bio)
 	}
 	bio->bi_status = st;
 	bio_endio(bio);
+	pcpupool_lockdep_io_end();
 }
 
 static const struct block_device_operations pcpub_mq_fops = {

@@ -259,6 +259,11 @@ void pcpu_msleep(unsigned int ms)
 	msleep(ms);
 }
 
+void *pcpu_current(void)
+{
+	return current;
+}
+
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms)
 {
 	return msecs_to_jiffies(ms);

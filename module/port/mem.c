@@ -5,8 +5,18 @@
  * Called from any context the gfp allows; nothing here sleeps unless the
  * gfp passed in does.  Every allocation made for the core reports its
  * effective gfp through pcpu_record_alloc() in test builds (see port.h).
+ *
+ * lockdep, IO half: the kernel's fs_reclaim map only sees __GFP_FS.  On
+ * lockdep kernels every allocation made here that may enter reclaim with
+ * __GFP_IO also "acquires" pcpupool_io_reclaim, a map of our own, and an
+ * IO path annotated with pcpupool_lockdep_io_begin/end() (the IO reclaim
+ * may wait for: pcpupool_blk's submission) holds it.  An allocation with
+ * __GFP_IO under a lock that the IO path also takes, the allocator mutex
+ * above all, then closes a cycle lockdep reports.
  */
+#include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -14,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <pcpupool/pcpupool.h>
 #include "port.h"
 
 const struct pcpu_gfp_bits pcpu_gfp = {
@@ -33,6 +44,60 @@ const struct pcpu_gfp_bits pcpu_gfp = {
 	.nomemalloc = (__force unsigned int)__GFP_NOMEMALLOC,
 	.account = (__force unsigned int)__GFP_ACCOUNT,
 };
+
+#ifdef CONFIG_LOCKDEP
+static struct lock_class_key pcpu_io_reclaim_key;
+static struct lockdep_map pcpu_io_reclaim_map =
+	STATIC_LOCKDEP_MAP_INIT("pcpupool_io_reclaim", &pcpu_io_reclaim_key);
+#endif
+
+/* An allocation with @gfp may enter IO reclaim: it may wait for IO. */
+static void pcpu_io_reclaim_might(gfp_t gfp)
+{
+#ifdef CONFIG_LOCKDEP
+	gfp = current_gfp_context(gfp);
+	if ((gfp & __GFP_IO) && (gfp & __GFP_DIRECT_RECLAIM)) {
+		lock_map_acquire(&pcpu_io_reclaim_map);
+		lock_map_release(&pcpu_io_reclaim_map);
+	}
+#endif
+}
+
+void pcpu_io_reclaim_might_gfp(unsigned int gfp)
+{
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
+}
+
+/**
+ * pcpupool_lockdep_io_begin() - enter IO that memory reclaim may wait for
+ *
+ * A lockdep annotation for block drivers and other IO paths that use
+ * pcpupool: between begin and end, the caller is the IO that reclaim with
+ * __GFP_IO waits for, so any lock taken here must never be held by an
+ * allocation that may enter IO reclaim.  No effect without lockdep.
+ *
+ * Context: any; pair with pcpupool_lockdep_io_end() in the same context.
+ */
+void pcpupool_lockdep_io_begin(void)
+{
+#ifdef CONFIG_LOCKDEP
+	lock_map_acquire(&pcpu_io_reclaim_map);
+#endif
+}
+EXPORT_SYMBOL_GPL(pcpupool_lockdep_io_begin);
+
+/**
+ * pcpupool_lockdep_io_end() - leave the IO entered by pcpupool_lockdep_io_begin()
+ *
+ * Context: as pcpupool_lockdep_io_begin().
+ */
+void pcpupool_lockdep_io_end(void)
+{
+#ifdef CONFIG_LOCKDEP
+	lock_map_release(&pcpu_io_reclaim_map);
+#endif
+}
+EXPORT_SYMBOL_GPL(pcpupool_lockdep_io_end);
 
 unsigned int pcpu_current_gfp_context(unsigned int gfp)
 {
@@ -61,11 +126,13 @@ void pcpu_nofs_restore(unsigned int cookie)
 
 void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp)
 {
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
 	return kmalloc(bytes, (__force gfp_t)gfp);
 }
 
 void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node)
 {
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
 	return kzalloc_node(bytes, (__force gfp_t)gfp, node);
 }
 
@@ -83,6 +150,7 @@ void *pcpu_rcu_kmalloc(unsigned long bytes, unsigned int gfp)
 {
 	struct pcpu_rcu_obj *o;
 
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
 	o = kmalloc(struct_size(o, data, DIV_ROUND_UP(bytes, sizeof(long))),
 		    (__force gfp_t)gfp);
 	return o ? o->data : NULL;
@@ -100,6 +168,7 @@ void pcpu_rcu_kfree(void *p)
 
 void *pcpu_page_alloc(int node, unsigned int gfp)
 {
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
 	return alloc_pages_node(node, (__force gfp_t)gfp, 0);
 }
 
@@ -143,6 +212,7 @@ unsigned long pcpu_page_size(void)
 
 void *pcpu_kpercpu_alloc(unsigned long bytes, unsigned long align)
 {
+	pcpu_io_reclaim_might(GFP_KERNEL);
 	return (void __force *)__alloc_percpu(bytes, align);
 }
 

@@ -53,6 +53,12 @@ void pcpu_noio_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
 unsigned int pcpu_nofs_save(void) PCPU_PORT_NOEXCEPT;
 void pcpu_nofs_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
 
+/*
+ * lockdep, IO half (mem.c): an allocation the port does not make itself
+ * (vmap's internal ones) with @gfp may enter IO reclaim.
+ */
+void pcpu_io_reclaim_might_gfp(unsigned int gfp) PCPU_PORT_NOEXCEPT;
+
 /* ---- slab and pages (mem.c) ---- */
 void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) PCPU_PORT_NOEXCEPT;
@@ -106,6 +112,11 @@ enum pcpu_alloc_site {
 	PCPU_SITE_ATOMIC,	/* fault switch only: the atomic path finds no fit */
 	PCPU_SITE_NR,
 };
+/*
+ * Defined by the core: whether the calling task holds the allocator mutex,
+ * for the port's own pcpu_record_alloc() calls.
+ */
+int pcpu_core_alloc_mutex_held(void) PCPU_PORT_NOEXCEPT;
 typedef void (*pcpu_alloc_recorder_fn)(enum pcpu_alloc_site site,
 				       unsigned int effective_gfp,
 				       int mutex_held);
@@ -192,6 +203,8 @@ unsigned long pcpu_nr_switches(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_nr_voluntary_switches(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_jiffies(void) PCPU_PORT_NOEXCEPT;
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms) PCPU_PORT_NOEXCEPT;
+/* The running task, as an opaque identity (who holds the allocator mutex). */
+void *pcpu_current(void) PCPU_PORT_NOEXCEPT;
 unsigned long long pcpu_ktime_ns(void) PCPU_PORT_NOEXCEPT;
 
 /* ---- diagnostics ---- */

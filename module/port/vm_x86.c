@@ -55,7 +55,8 @@ void *pcpu_vm_reserve(unsigned long bytes, unsigned int gfp)
 
 	if (pcpu_fault_should_fail(PCPU_SITE_PAGES_ARRAY))
 		return NULL;
-	pcpu_record_alloc(PCPU_SITE_PAGES_ARRAY, gfp, 1);
+	pcpu_record_alloc(PCPU_SITE_PAGES_ARRAY, gfp, pcpu_core_alloc_mutex_held());
+	pcpu_io_reclaim_might_gfp(gfp);
 	pages = kvmalloc_array(nr, sizeof(*pages), (__force gfp_t)gfp);
 	if (!pages)
 		return NULL;
@@ -70,7 +71,9 @@ void *pcpu_vm_reserve(unsigned long bytes, unsigned int gfp)
 		base = NULL;
 	} else {
 		pcpu_record_alloc(PCPU_SITE_VM_RANGE,
-				  (__force unsigned int)current_gfp_context(GFP_KERNEL), 1);
+				  (__force unsigned int)current_gfp_context(GFP_KERNEL),
+				  pcpu_core_alloc_mutex_held());
+		pcpu_io_reclaim_might_gfp((__force unsigned int)GFP_KERNEL);
 		base = vmap(pages, nr, VM_MAP, PAGE_NONE);
 	}
 	kvfree(pages);
