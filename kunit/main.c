@@ -22,6 +22,7 @@
  * it; the runner's log scanner allows that splat there and requires it.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -29,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sched/mm.h>
+#include "../module/core_api.h"
 #include "kt.h"
 
 static char *negative;
@@ -146,38 +148,61 @@ static struct kunit_suite port_suite = {
 	.test_cases = port_cases,
 };
 
+struct kasan_arg {
+	int (*read)(void);
+	struct completion done;
+};
+
 static int kasan_oob_thread(void *arg)
 {
-	*(int *)arg = cxx_kasan_oob_read();
+	struct kasan_arg *a = arg;
+
+	a->read();
+	complete(&a->done);
 	return 0;
 }
 
 /*
- * The C++ object is built with the kernel's KASAN flags; prove the
- * instrumentation is really there: an out-of-bounds read from C++ must
- * produce a KASAN report.  It runs in a kthread (KASAN fails the KUnit test
- * whose thread triggers a report) and is detected by the taint KASAN adds.
- * The runner boots with kasan_multi_shot, so that this report cannot hide
- * a later one.
+ * Runs @read (an out-of-bounds read) in a kthread, because KASAN fails the
+ * KUnit test whose thread triggers a report, and waits for it to finish:
+ * a read that is not reported returns at once and the case fails then.
+ */
+static void kasan_oob(struct kunit *test, int (*read)(void))
+{
+	struct kasan_arg a = { .read = read };
+	struct task_struct *t;
+
+	init_completion(&a.done);
+	t = kthread_run(kasan_oob_thread, &a, "pcpupool_kasan");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_GT_MSG(test, wait_for_completion_timeout(&a.done, 30 * HZ), 0UL,
+			    "the out-of-bounds read did not return");
+	msleep(100);	/* the report is printed before the read returns */
+}
+
+/*
+ * The C++ objects are built with the kernel's KASAN flags; prove the
+ * instrumentation is really there, in pcpupool.ko's own core first and
+ * then in this module's C++: an out-of-bounds read from each must produce
+ * a KASAN report naming that function (the runner's expect-splat regions
+ * require exactly that report).  The first report also taints the kernel,
+ * which this case checks itself.  The runner boots with kasan_multi_shot,
+ * so that one report cannot hide a later one.
  */
 static void test_kasan_cxx_oob(struct kunit *test)
 {
-	struct task_struct *t;
-	int val = 0;
-
 	if (!kasan_proof)
 		kunit_skip(test, "runs in the kasan boot (pcpupool_kunit.kasan_proof=1)");
 	KUNIT_ASSERT_FALSE_MSG(test, test_taint(TAINT_BAD_PAGE),
 			       "kernel already has a bad-page taint");
-	pr_info("pcpupool-test: expect-splat-begin KASAN\n");
-	t = kthread_run(kasan_oob_thread, &val, "pcpupool_kasan");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	while (!test_taint(TAINT_BAD_PAGE) && val == 0)
-		msleep(20);
-	msleep(100);
+	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in pcpu_api_test_kasan_oob\n");
+	kasan_oob(test, pcpupool_test_kasan_oob);
 	pr_info("pcpupool-test: expect-splat-end\n");
 	KUNIT_EXPECT_TRUE_MSG(test, test_taint(TAINT_BAD_PAGE),
-			      "no KASAN report for a C++ out-of-bounds read");
+			      "no KASAN report for an out-of-bounds read in pcpupool.ko");
+	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in cxx_kasan_oob_read\n");
+	kasan_oob(test, cxx_kasan_oob_read);
+	pr_info("pcpupool-test: expect-splat-end\n");
 }
 
 static struct kunit_case kasan_cases[] = {

@@ -102,6 +102,18 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 		return nullptr;
 	}
 	PCPU_BUG_ON(tag && align % kTagBytes);
+	// Backing pages are not charged to a memcg (the kernel's allocator
+	// charges accounted percpu memory per object): refuse rather than
+	// silently hand out uncharged memory to a caller that asked for it.
+	if (PCPU_UNLIKELY(gfp.raw() & pcpu_gfp.account)) {
+		{
+			SpinIrqGuard g(lock_);
+			st_.nr_misuse++;
+		}
+		PCPU_WARN_ONCE(true, "__GFP_ACCOUNT is not supported: nothing would be charged to "
+				     "the caller's memcg");
+		return nullptr;
+	}
 	bool atomic = !gfp.may_sleep(); // memalloc scopes never add sleeping
 	void* p;
 	int cls = class_of(bytes, align);

@@ -57,6 +57,7 @@ void pcpu_api_test_mempool_flush(struct pcpupool_mempool *pool);
 int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high,
 				 unsigned int cap);
 void pcpu_api_test_drain_caches(void);
+int pcpu_api_test_kasan_oob(void);
 void pcpu_api_test_set_caching(int on);
 unsigned long long pcpu_api_test_cached_objects(void);
 void pcpu_api_test_count_locks(int on);
@@ -74,6 +75,8 @@ void pcpupool_test_hold_mutex(int hold);
 void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool);
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr);
 void pcpupool_test_fail_nth(enum pcpu_alloc_site site, int nth);
+/* KASAN proof: an out-of-bounds read from pcpupool.ko's own C++. */
+int pcpupool_test_kasan_oob(void);
 /* The per-CPU front end: drain every cache (IPI); switch it on/off. */
 void pcpupool_test_drain_caches(void);
 void pcpupool_test_set_caching(int on);

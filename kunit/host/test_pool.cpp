@@ -421,6 +421,17 @@ HT_CASE(Pool, NofailRetriesVmRange)
 	CONSISTENT();
 }
 
+// __GFP_ACCOUNT is refused (nothing would be charged): NULL, a WARN, misuse.
+HT_CASE(Pool, AccountRefused)
+{
+	Env e;
+	unsigned long w0 = counters().warnings;
+	unsigned long long m0 = stats().nr_misuse;
+	HT_EXPECT(!pcpupool_alloc(64, 8, kKernel | pcpu_gfp.account), "__GFP_ACCOUNT served");
+	HT_EXPECT(counters().warnings > w0 && stats().nr_misuse == m0 + 1, "not refused loudly");
+	host_clear_violations();
+}
+
 // A mapping error that retrying cannot fix (not -ENOMEM) is a bug: even a
 // NOFAIL caller gets NULL at once, with a WARN, instead of looping forever
 // under the allocator mutex (issue 19, item 2: the old loop hung here).

@@ -12,6 +12,7 @@
 #include <linux/moduleparam.h>
 #include <pcpupool/pcpupool.h>
 #include "port.h"
+#include "port_internal.h"
 #include "../core_api.h"
 
 static unsigned int unit_size = 64 * 1024;
@@ -93,6 +94,16 @@ MODULE_PARM_DESC(test_unsafe_gfp,
 int pcpu_test_unsafe_gfp(void)
 {
 	return test_unsafe_gfp;
+}
+
+static bool test_kmemleak_unregistered;
+module_param(test_kmemleak_unregistered, bool, 0444);
+MODULE_PARM_DESC(test_kmemleak_unregistered,
+		 "TEST ONLY negative control: do not register populated pages with kmemleak");
+
+int pcpu_test_kmemleak_unregistered(void)
+{
+	return test_kmemleak_unregistered;
 }
 
 static bool test_mempool_wait;
@@ -185,6 +196,12 @@ void pcpupool_test_mempool_flush(struct pcpupool_mempool *pool)
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_mempool_flush);
 
+int pcpupool_test_kasan_oob(void)
+{
+	return pcpu_api_test_kasan_oob();
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_kasan_oob);
+
 void pcpupool_test_drain_caches(void)
 {
 	pcpu_api_test_drain_caches();
@@ -221,6 +238,11 @@ int pcpu_test_unsafe_gfp(void)
 }
 
 int pcpu_test_mempool_wait(void)
+{
+	return 0;
+}
+
+int pcpu_test_kmemleak_unregistered(void)
 {
 	return 0;
 }
@@ -274,6 +296,9 @@ static void __exit pcpupool_exit(void)
 	pcpupool_core_debugfs_exit();
 	pcpu_debugfs_exit();
 	pcpupool_core_exit();
+	/* Every backing page came back (kmemleak does not see them). */
+	WARN(pcpu_pages_outstanding(), "pcpupool: %ld backing pages not freed at unload\n",
+	     pcpu_pages_outstanding());
 	pcpu_work_exit();
 	pcpu_vm_exit();
 }

@@ -26,6 +26,7 @@
 #include <linux/vmalloc.h>
 #include <pcpupool/pcpupool.h>
 #include "port.h"
+#include "port_internal.h"
 
 const struct pcpu_gfp_bits pcpu_gfp = {
 	.kernel = (__force unsigned int)GFP_KERNEL,
@@ -141,6 +142,17 @@ void pcpu_kfree(const void *p)
 	kfree(p);
 }
 
+void *pcpu_kvmalloc(unsigned long bytes, unsigned int gfp)
+{
+	pcpu_io_reclaim_might((__force gfp_t)gfp);
+	return kvmalloc(bytes, (__force gfp_t)gfp);
+}
+
+void pcpu_kvfree(const void *p)
+{
+	kvfree(p);
+}
+
 struct pcpu_rcu_obj {
 	struct rcu_head rcu;
 	unsigned long data[];
@@ -166,15 +178,34 @@ void pcpu_rcu_kfree(void *p)
 	kfree_rcu(o, rcu);
 }
 
+/* Backing pages the port handed out and not freed yet: 0 after unload. */
+static atomic_long_t pcpu_pages_live = ATOMIC_LONG_INIT(0);
+
 void *pcpu_page_alloc(int node, unsigned int gfp)
 {
+	struct page *page;
+
 	pcpu_io_reclaim_might((__force gfp_t)gfp);
-	return alloc_pages_node(node, (__force gfp_t)gfp, 0);
+	page = alloc_pages_node(node, (__force gfp_t)gfp, 0);
+	if (page)
+		atomic_long_inc(&pcpu_pages_live);
+	return page;
 }
 
 void pcpu_page_free(void *page)
 {
+	atomic_long_dec(&pcpu_pages_live);
 	__free_page(page);
+}
+
+void pcpu_page_freed(unsigned long nr)
+{
+	atomic_long_sub(nr, &pcpu_pages_live);
+}
+
+long pcpu_pages_outstanding(void)
+{
+	return atomic_long_read(&pcpu_pages_live);
 }
 
 int pcpu_page_node(const void *page)

@@ -63,6 +63,9 @@ void pcpu_io_reclaim_might_gfp(unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
 void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) PCPU_PORT_NOEXCEPT;
 void pcpu_kfree(const void *p) PCPU_PORT_NOEXCEPT;
+/* kvmalloc/kvfree: slab, or vmalloc for large sizes when @gfp may block. */
+void *pcpu_kvmalloc(unsigned long bytes, unsigned int gfp) PCPU_PORT_NOEXCEPT;
+void pcpu_kvfree(const void *p) PCPU_PORT_NOEXCEPT;
 /*
  * Memory freed after an RCU grace period (kfree_rcu): for data that
  * lock-free readers inside pcpu_rcu_read_lock() may still be reading.

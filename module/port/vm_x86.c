@@ -24,6 +24,7 @@
  * under the allocator mutex.  This is the only x86-specific file.
  */
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -31,6 +32,7 @@
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 #include "port.h"
+#include "port_internal.h"
 
 static struct page *pcpu_placeholder;
 
@@ -107,6 +109,15 @@ int pcpu_vm_map_page(unsigned long addr, void *pagep)
 	if (WARN_ON_ONCE(pte_page(*pte) != pcpu_placeholder))
 		return -EBUSY;
 	set_pte(pte, mk_pte(page, PAGE_KERNEL));
+	/*
+	 * kmemleak neither tracks nor scans vmap()ed pages: register each
+	 * populated page as an object that is scanned (pointers to slab
+	 * objects kept in percpu memory count as references) and never
+	 * reported itself (min_count 0), as mm/percpu.c does with
+	 * kmemleak_alloc_percpu().  The mutex is held: NOIO.
+	 */
+	if (!pcpu_test_kmemleak_unregistered())
+		kmemleak_alloc((void *)addr, PAGE_SIZE, 0, GFP_NOIO | __GFP_NOWARN);
 	return 0;
 }
 
@@ -127,6 +138,8 @@ int pcpu_vm_unmap_page(unsigned long addr, struct pcpu_page_list *l)
 	page = pte_page(*pte);
 	if (WARN_ON_ONCE(page == pcpu_placeholder))
 		return -ENOENT;
+	if (!pcpu_test_kmemleak_unregistered())
+		kmemleak_free((void *)addr);
 	set_pte(pte, mk_pte(pcpu_placeholder, PAGE_NONE));
 	list_add(&page->lru, (struct list_head *)l);
 	return 0;
@@ -142,6 +155,7 @@ unsigned long pcpu_page_list_free(struct pcpu_page_list *l)
 		__free_page(page);
 		nr++;
 	}
+	pcpu_page_freed(nr);
 	return nr;
 }
 
