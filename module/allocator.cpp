@@ -546,7 +546,7 @@ int Pool::init(u32 unit_bytes)
 	cpus_ = new (Gfp::kernel()) u32[nr_units_];
 	if (!unit_off_ || !cpus_) {
 		exit();
-		return -12;
+		return kENOMEM;
 	}
 	nr_possible_ = 0;
 	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
@@ -557,12 +557,12 @@ int Pool::init(u32 unit_bytes)
 		unit_off_[cpu] = uptr(cpu) * unit_bytes_;
 	if (!lock_.init(PCPU_LOCK_POOL) || !mutex_.init(PCPU_LOCK_ALLOC_MUTEX)) {
 		exit();
-		return -12;
+		return kENOMEM;
 	}
 	balance_work_ = pcpu_work_new(balance_work_fn, this);
 	if (!balance_work_) {
 		exit();
-		return -12;
+		return kENOMEM;
 	}
 	target_low_ = wm_.low;
 	target_high_ = wm_.high;

@@ -276,6 +276,7 @@ private:
 	// balance.cpp
 	void update_target(bool failed);
 	void recompute_target();
+	u32 adaptive_cap() const;
 	void balance_locked(List<Chunk, &Chunk::slot_node>* victims);
 	void balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>* out);
 	void balance_populate(u32 want, const MutexCtx& m);

@@ -77,7 +77,7 @@ unsigned long long get_caching(void*) { return g_pool.caching(); }
 int set_caching(void*, unsigned long long v)
 {
 	if (v > 1)
-		return -22;
+		return kEINVAL;
 	g_pool.set_caching(v);
 	return 0;
 }
@@ -92,7 +92,7 @@ int set_cap(void*, unsigned long long v) { return g_pool.set_cap(v); }
 int set_balance(void*, unsigned long long v)
 {
 	if (v != 1)
-		return -22;
+		return kEINVAL;
 	g_pool.flush_balance();
 	return 0;
 }
@@ -127,14 +127,14 @@ unsigned long long get_hold(void*)
 int set_hold(void*, unsigned long long n)
 {
 	if (n > kMaxHold)
-		return -22;
+		return kEINVAL;
 	MutexGuard g(hold_mutex);
 	drop_held();
 	if (!n)
 		return 0;
 	held = new (Gfp::kernel()) void*[n];
 	if (!held)
-		return -12;
+		return kENOMEM;
 	nr_held = n;
 	for (u64 i = 0; i < n; i++)
 		held[i] = g_pool.alloc(64, 8, Gfp::nowait().with(pcpu_gfp.nowarn));
@@ -158,7 +158,7 @@ unsigned long long get_demo(void*)
 int set_demo(void*, unsigned long long n)
 {
 	if (n > kMaxDemoMinNr)
-		return -22;
+		return kEINVAL;
 	MutexGuard g(hold_mutex);
 	if (demo_pool)
 		demo_pool->destroy();
@@ -168,7 +168,7 @@ int set_demo(void*, unsigned long long n)
 		return 0;
 	demo_pool = Mempool::create("demo", 64, 8, n, Gfp::kernel());
 	if (!demo_pool)
-		return -12;
+		return kENOMEM;
 	demo_min_nr = n;
 	return 0;
 }

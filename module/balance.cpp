@@ -49,14 +49,28 @@ void Pool::update_target(bool failed)
 	demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
 	demand_pages_ = max(demand_pages_, demand);
 	if (failed)
-		demand_pages_ = min(wm_.cap, demand_pages_ + max<u32>(demand_pages_, wm_.high));
+		demand_pages_ = min(adaptive_cap(), demand_pages_ + max<u32>(demand_pages_, wm_.high));
 	recompute_target();
+}
+
+// Empty populated memory is paid in every unit: a unit page is a page per
+// possible CPU.  The adaptive part of the target (what demand adds above
+// the high watermark) is bounded in bytes of the whole chunk, so that it
+// does not grow with the machine: 1 MiB at 4 CPUs (the 64-page cap binds),
+// 8 MiB at 64 CPUs (32 unit pages instead of 64), and never above the
+// watermarks the user set.
+constexpr u64 kAdaptiveEmptyBytes = 8ull << 20;
+
+u32 Pool::adaptive_cap() const
+{
+	u64 per_page = u64(nr_possible_) * page_bytes_;
+	return u32(min<u64>(wm_.cap, max<u64>(wm_.high, kAdaptiveEmptyBytes / per_page)));
 }
 
 void Pool::recompute_target()
 {
 	lock_.assert_held();
-	target_high_ = min(wm_.cap, max(wm_.high, 2 * demand_pages_));
+	target_high_ = min(adaptive_cap(), max(wm_.high, 2 * demand_pages_));
 	target_low_ = max(wm_.low, target_high_ / 2);
 	st_.target_low = target_low_;
 	st_.target_high = target_high_;

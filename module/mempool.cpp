@@ -460,7 +460,7 @@ int Mempool::refill_rounds(int rounds)
 		for (u32 i = used; i < n; i++)
 			g_pool.free_elem(batch[i]);
 		if (n < min(want, 16u))
-			return -12; // out of memory: the next kick retries
+			return kENOMEM; // out of memory: the next kick retries
 	}
 	return 1;
 }
@@ -499,13 +499,13 @@ void Mempool::cpu_dead(int cpu)
 int Mempool::resize(u32 new_min)
 {
 	if (new_min > (1u << 20))
-		return -22;
+		return kEINVAL;
 	MutexGuard guard(mempools_mutex);
 	void** bigger = nullptr;
 	if (new_min + kMagSize > depot_cap_) {
 		bigger = new (Gfp::kernel()) void*[new_min + kMagSize];
 		if (!bigger)
-			return -12;
+			return kENOMEM;
 	}
 	void** old = nullptr;
 	{
@@ -621,7 +621,7 @@ int cpu_dead_cb(unsigned int cpu)
 int mempools_init()
 {
 	if (!mempools_mutex.init(PCPU_LOCK_MEMPOOL_LIST))
-		return -12;
+		return kENOMEM;
 	mempool_dir = pcpu_debugfs_dir("mempool", nullptr);
 	int ret = pcpu_cpuhp_init(cpu_dead_cb);
 	if (ret)

@@ -179,16 +179,18 @@ const char* Pool::check()
 	return nullptr;
 }
 
-// Tunables: low <= high <= cap <= kMaxCap; anything else is -EINVAL and
-// changes nothing.
+// Tunables: low <= high <= cap <= kMaxCap, and cap no more than
+// kMaxEmptyBytes of empty populated memory over all units (4096 unit pages
+// at 4 CPUs, 1024 at 64); anything else is -EINVAL and changes nothing.
 constexpr u64 kMaxCap = 4096;
+constexpr u64 kMaxEmptyBytes = 256ull << 20;
 
 int Pool::set_low(u64 v)
 {
 	{
 		SpinIrqGuard g(lock_);
 		if (v > wm_.high)
-			return -22;
+			return kEINVAL;
 		wm_.low = v;
 		recompute_target();
 	}
@@ -201,7 +203,7 @@ int Pool::set_high(u64 v)
 	{
 		SpinIrqGuard g(lock_);
 		if (v < wm_.low || v > wm_.cap)
-			return -22;
+			return kEINVAL;
 		wm_.high = v;
 		recompute_target();
 	}
@@ -213,8 +215,8 @@ int Pool::set_cap(u64 v)
 {
 	{
 		SpinIrqGuard g(lock_);
-		if (v < wm_.high || v > kMaxCap)
-			return -22;
+		if (v < wm_.high || v > kMaxCap || v * nr_possible_ * page_bytes_ > kMaxEmptyBytes)
+			return kEINVAL;
 		wm_.cap = v;
 		recompute_target();
 	}

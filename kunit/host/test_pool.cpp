@@ -421,6 +421,34 @@ HT_CASE(Pool, NofailRetriesVmRange)
 	CONSISTENT();
 }
 
+// Empty populated memory is bounded in bytes of the whole chunk: at 64
+// possible CPUs the adaptive target stops at 32 unit pages (8 MiB), at 4 it
+// reaches the 64-page cap (1 MiB); the cap tunable is bounded likewise
+// (issue 19, item 9).
+static unsigned long long target_after_failures(int cpus)
+{
+	Env e(cpus);
+	for (int round = 0; round < 8; round++) {
+		host_work_run(0);
+		pcpupool_test_drain_caches();
+		while (void* p = pcpupool_alloc(64, 8, pcpu_gfp.nowait | pcpu_gfp.nowarn))
+			(void)p; // held until the Env unloads
+		host_work_run(0);
+	}
+	return stats().target_high;
+}
+
+HT_CASE(Pool, EmptyTargetBoundedInBytes)
+{
+	unsigned long long t4 = target_after_failures(4), t64 = target_after_failures(64);
+	HT_EXPECT(t4 == 64, "4 CPUs: target_high %llu, want the 64-page cap", t4);
+	HT_EXPECT(t64 == 32, "64 CPUs: target_high %llu, want 32 (8 MiB)", t64);
+	Env e(64);
+	HT_EXPECT(host_debugfs_write("target_cap", 1024) == 0, "64 CPUs: cap 1024 (256 MiB) refused");
+	HT_EXPECT(host_debugfs_write("target_cap", 1025) == -22, "64 CPUs: cap 1025 accepted");
+	host_clear_violations();
+}
+
 // __GFP_ACCOUNT is refused (nothing would be charged): NULL, a WARN, misuse.
 HT_CASE(Pool, AccountRefused)
 {
