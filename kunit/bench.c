@@ -266,8 +266,7 @@ out:
 	if (bench_ours_mp)
 		pcpupool_mempool_destroy(bench_ours_mp);
 	bench_ours_mp = NULL;
-	if (bench_kern_mp)
-		mempool_destroy(bench_kern_mp);
+	mempool_destroy(bench_kern_mp);
 	bench_kern_mp = NULL;
 	kfree(a);
 	vfree(held);

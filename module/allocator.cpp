@@ -199,8 +199,8 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 // when memory or vm space ran out (retrying may help), kEINTR when the
 // caller was killed waiting for the mutex, or the port's error when
 // mapping failed in a way retrying cannot fix.
-int Pool::try_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx,
-			int cls, void** out)
+int Pool::try_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const AllocCtx& ctx, int cls,
+			void** out)
 {
 	// NOFAIL must not give up on a signal; everyone else may (seed 003:
 	// one small request can need a backing page per CPU, and a chunk).
@@ -484,8 +484,8 @@ int Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 			pcpu_record_alloc(PCPU_SITE_BACKING, gfp.raw(), mutex_.held_by_current());
 			page = pcpu_page_alloc(pcpu_cpu_to_node(cpu), gfp.raw());
 		}
-		int err = page ? pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page)
-			       : kENOMEM;
+		int err =
+			page ? pcpu_vm_map_page(c->addr(cpu, block * page_bytes_), page) : kENOMEM;
 		if (err) {
 			if (page)
 				pcpu_page_free(page);

@@ -313,7 +313,7 @@ private:
 	u32 target_low_ = 2; // the adaptive target in force
 	u32 target_high_ = 4;
 	pcpupool_stats st_ = {}; // counters of the locked paths; the caches'
-				 // per-CPU counters are added on read
+		// per-CPU counters are added on read
 
 	// Per-CPU front end.
 	void* cache_ = nullptr; // the kernel's percpu CpuCache, set by init()

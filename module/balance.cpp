@@ -49,7 +49,8 @@ void Pool::update_target(bool failed)
 	demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
 	demand_pages_ = max(demand_pages_, demand);
 	if (failed)
-		demand_pages_ = min(adaptive_cap(), demand_pages_ + max<u32>(demand_pages_, wm_.high));
+		demand_pages_ =
+			min(adaptive_cap(), demand_pages_ + max<u32>(demand_pages_, wm_.high));
 	recompute_target();
 }
 

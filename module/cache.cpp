@@ -59,7 +59,10 @@ inline void bump(u64& c, u64 by = 1) { __atomic_store_n(&c, c + by, __ATOMIC_REL
 inline u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
 inline u32 rd32(const u32& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
 // A cache's count: written by its CPU (IRQs off), read by cached_objects().
-inline void set_count(CpuCache::Class& s, u32 v) { __atomic_store_n(&s.count, v, __ATOMIC_RELAXED); }
+inline void set_count(CpuCache::Class& s, u32 v)
+{
+	__atomic_store_n(&s.count, v, __ATOMIC_RELAXED);
+}
 inline void* pop(CpuCache::Class& s)
 {
 	set_count(s, s.count - 1);
@@ -123,7 +126,8 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 	// One run for the whole batch if there is one, else one by one.
 	for (u32 want = n; got < n;) {
 		Placement pl;
-		for (int slot = fls64(want * bits * kMinAllocBytes); slot < nr_slots_ && !pl; slot++) {
+		for (int slot = fls64(want * bits * kMinAllocBytes); slot < nr_slots_ && !pl;
+		     slot++) {
 			for (Chunk* c = slots_[slot].front(); c; c = slots_[slot].next(c)) {
 				int off = c->map.find_fit(want * bits, align_bits, true);
 				if (off >= 0) {
@@ -293,7 +297,7 @@ int Pool::cache_free(uptr p, bool elem)
 			auto& s = cc->cls[cls];
 			if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
 				pcpu_spin_lock(lock_.raw());
-					kick = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
+				kick = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
 				if (kick)
 					set_queued(true);
 				pcpu_spin_unlock(lock_.raw());
@@ -406,10 +410,7 @@ void Pool::trim_idle_caches()
 // The shrinker: under memory pressure every cache goes back to the area
 // map, and the balance work then gives empty pages back.
 namespace {
-unsigned long shrink_count(void* arg)
-{
-	return static_cast<Pool*>(arg)->cached_objects();
-}
+unsigned long shrink_count(void* arg) { return static_cast<Pool*>(arg)->cached_objects(); }
 unsigned long shrink_scan(void* arg, unsigned long)
 {
 	Pool* pool = static_cast<Pool*>(arg);
@@ -473,7 +474,8 @@ void Pool::show_cache(void* seq)
 			u32 cached = rd32(cc->cls[cls].count);
 			if (!cached && !rd(c.hits) && !rd(c.carved) && !rd(c.frees) && !rd(c.fails))
 				continue; // never used on this CPU
-			pcpu_seq_printf(seq, "%-6u %-4u %6u %10llu %8llu %8llu %8llu %10llu %8llu\n",
+			pcpu_seq_printf(seq,
+					"%-6u %-4u %6u %10llu %8llu %8llu %8llu %10llu %8llu\n",
 					class_bytes(cls), cpu, cached, ull(rd(c.hits)),
 					ull(rd(c.misses)), ull(rd(c.carved)), ull(rd(c.flushed)),
 					ull(rd(c.frees)), ull(rd(c.fails)));

@@ -24,9 +24,7 @@ struct pcpupool_stats {
 	unsigned long long nr_killed;		/* sleepers that got a fatal signal */
 	unsigned long long nr_failed;		/* sleepable requests that failed */
 	unsigned long long nr_misuse;		/* bad size/align, bad frees */
-	unsigned long long live_bytes;		/* bytes of live allocations (granule-
-						 * rounded; a cached class object
-						 * counts its class size) */
+	unsigned long long live_bytes;		/* bytes live; a class object: its class */
 	unsigned long long nr_populate;		/* unit pages populated, cumulative */
 	unsigned long long nr_depopulate;	/* unit pages depopulated, cumulative */
 	unsigned long long nr_tlb_flush;	/* all-CPU TLB flushes */
@@ -50,9 +48,7 @@ struct pcpupool_mempool_stats {
 	unsigned long long served_depot;	/* reserve, from the shared depot */
 	unsigned long long served_direct;	/* unconstrained caller's own alloc */
 	unsigned long long failures;		/* NULL returned */
-	unsigned long long waits;		/* constrained sleepable callers that
-						 * blocked (a voluntary context switch
-						 * across the call): must stay 0 */
+	unsigned long long waits;		/* constrained callers that blocked: 0 */
 	unsigned long long refills;		/* elements added by the refill work */
 	unsigned long long refill_runs;
 	unsigned long long frees_magazine;

@@ -19,4 +19,11 @@
 #define pcpu_assign_str(field, src) __assign_str(field)
 #endif
 
+/* 6.7 replaced register_shrinker() with shrinker_alloc()/shrinker_register(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define PCPU_HAVE_SHRINKER_ALLOC 1
+#else
+#define PCPU_HAVE_SHRINKER_ALLOC 0
+#endif
+
 #endif /* PCPUPOOL_COMPAT_H */

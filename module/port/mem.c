@@ -265,7 +265,7 @@ struct pcpu_shrinker {
 	unsigned long (*count)(void *arg);
 	unsigned long (*scan)(void *arg, unsigned long nr);
 	void *arg;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#if !PCPU_HAVE_SHRINKER_ALLOC
 	struct shrinker s;
 #else
 	struct shrinker *s;
@@ -274,7 +274,7 @@ struct pcpu_shrinker {
 
 static struct pcpu_shrinker *pcpu_shrinker_of(struct shrinker *s)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#if !PCPU_HAVE_SHRINKER_ALLOC
 	return container_of(s, struct pcpu_shrinker, s);
 #else
 	return s->private_data;
@@ -306,7 +306,7 @@ void *pcpu_shrinker_new(const char *name, unsigned long (*count)(void *arg),
 	ps->count = count;
 	ps->scan = scan;
 	ps->arg = arg;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#if !PCPU_HAVE_SHRINKER_ALLOC
 	ps->s.count_objects = pcpu_shrink_count;
 	ps->s.scan_objects = pcpu_shrink_scan;
 	ps->s.seeks = DEFAULT_SEEKS;
@@ -334,7 +334,7 @@ void pcpu_shrinker_delete(void *shrinker)
 
 	if (!ps)
 		return;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#if !PCPU_HAVE_SHRINKER_ALLOC
 	unregister_shrinker(&ps->s);
 #else
 	shrinker_free(ps->s);
