@@ -183,7 +183,7 @@ group lockdep-negative-control-io kunit one PCPUPOOL_MEM=512 \
 group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=80 PCPUPOOL_APPEND="kunit.filter_glob=none"
 declare -A neg_reason=([fail]='not ok [0-9]+ test_negative_fail'
 	    [warn]='WARNING: .*deliberate WARN for the runner self-test|deliberate WARN for the runner self-test'
-	    [leak]='unreferenced object 0x[0-9a-f]+ \(size 200\)')
+	    [leak]='unreferenced object 0x[0-9a-f]+ \(size 256\)')	# kmalloc(200): kmalloc-256
 for neg in fail warn leak; do
 	group "runner-selftest-$neg" kunit "must-fail:${neg_reason[$neg]}" \
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
