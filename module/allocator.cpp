@@ -299,13 +299,10 @@ void Pool::free_impl(void* ptr, bool elem)
 		u32 off = p - c->base();
 		u8* tag = off % kTagBytes ? nullptr : c->tag(off);
 		u8 tv = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
-		if (PCPU_UNLIKELY(tv && !(tv & kTagOut) && !elem)) {
+		if (PCPU_UNLIKELY(tv && !elem && refuse_tag(tv))) {
 			st_.nr_misuse++;
 			g.unlock();
-			PCPU_WARN_ONCE(true,
-				       "pcpupool_free of %px, an element in the reserve of mempool "
-				       "#%u: it stays there",
-				       ptr, tv >> 1);
+			warn_tag_refusal(ptr, tv);
 			return;
 		}
 		u32 bits = off % kMinAllocBytes ? 0 : update(c, [&](AreaMap& m) {
@@ -340,6 +337,27 @@ void Pool::free_impl(void* ptr, bool elem)
 		kick_balance(/*now=*/false);
 	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
 		pcpu_trace_free(ptr, freed_bytes);
+}
+
+// A plain pcpupool_free() of a mempool element: refused while the element
+// sits in a reserve (a user would get it again) and while it is out of a
+// pool that is alive (that pool's counts would go wrong for good:
+// pcpupool_mempool_free() is the call).  An element left out when its pool
+// was destroyed is an ordinary allocation again.
+bool Pool::refuse_tag(u8 tv) { return !(tv & kTagOut) || mempool_id_live(tv >> 1); }
+
+void Pool::warn_tag_refusal(const void* p, u8 tv)
+{
+	if (!(tv & kTagOut))
+		PCPU_WARN_ONCE(true,
+			       "pcpupool_free of %px, an element in the reserve of mempool #%u: "
+			       "it stays there",
+			       p, tv >> 1);
+	else
+		PCPU_WARN_ONCE(true,
+			       "pcpupool_free of %px, an element out of live mempool #%u: "
+			       "use pcpupool_mempool_free()",
+			       p, tv >> 1);
 }
 
 // ---- chunks and population (allocator mutex held) -----------------------

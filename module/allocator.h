@@ -78,6 +78,10 @@ struct ChunkIndex {
 	Chunk* find(uptr p) const;
 };
 
+// mempool.cpp: whether a mempool with element tag id @id exists now (read
+// without its lock: a pool being created or destroyed may be seen either way).
+bool mempool_id_live(u32 id);
+
 // Element tags (chunk.h): the owning mempool's id << 1 | kTagOut, or 0.
 // kTagOut is set while the element is handed out to a user, clear while
 // it sits in the mempool's reserve.
@@ -248,6 +252,8 @@ private:
 	void set_queued(bool v) { __atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED); }
 	void zero(const Placement& pl, u32 bytes);
 	void free_impl(void* p, bool elem);
+	static bool refuse_tag(u8 tv);
+	static void warn_tag_refusal(const void* p, u8 tv);
 	Chunk* lookup(uptr p) const;
 	u32 nr_chunks() const { return index_ ? index_->n : 0; }
 	int slot_of(const Chunk* c) const;

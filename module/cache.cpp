@@ -264,7 +264,7 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 int Pool::cache_free(uptr p, bool elem)
 {
 	int bytes = 0;
-	enum { kOk, kDouble, kReserve } why = kOk;
+	enum { kOk, kDouble, kTag } why = kOk;
 	u8 tv = 0;
 	bool kick = false;
 	{
@@ -285,8 +285,8 @@ int Pool::cache_free(uptr p, bool elem)
 		tv = __atomic_load_n(t, __ATOMIC_RELAXED);
 		if (mv & kMetaCached) {
 			why = kDouble;
-		} else if (tv && !(tv & kTagOut) && !elem) {
-			why = kReserve;
+		} else if (tv && !elem && refuse_tag(tv)) {
+			why = kTag;
 		} else if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false,
 							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 			why = kDouble; // a racing free won
@@ -317,11 +317,8 @@ int Pool::cache_free(uptr p, bool elem)
 		SpinIrqGuard g(lock_);
 		st_.nr_misuse++;
 	}
-	if (why == kReserve)
-		PCPU_WARN_ONCE(true,
-			       "pcpupool_free of %px, an element in the reserve of mempool #%u: it "
-			       "stays there",
-			       reinterpret_cast<void*>(p), tv >> 1);
+	if (why == kTag)
+		warn_tag_refusal(reinterpret_cast<void*>(p), tv);
 	else
 		PCPU_WARN_ONCE(true, "double free or never allocated: %px (a cached object)",
 			       reinterpret_cast<void*>(p));

@@ -23,7 +23,8 @@ u8 id_get()
 	for (u32 i = 0; i < kMaxId; i++) {
 		u32 id = (next_id - 1 + i) % kMaxId + 1;
 		if (!bitmap::test(ids_used, id)) {
-			bitmap::set(ids_used, id);
+			// Atomic: mempool_id_live() reads without the mutex.
+			__atomic_fetch_or(&ids_used[id / 64], 1ull << (id % 64), __ATOMIC_RELAXED);
 			next_id = id % kMaxId + 1;
 			return u8(id);
 		}
@@ -32,6 +33,15 @@ u8 id_get()
 }
 
 int cpu_dead_cb(unsigned int cpu);
+} // namespace
+
+bool mempool_id_live(u32 id)
+{
+	return id && id <= kMaxId &&
+	       (__atomic_load_n(&ids_used[id / 64], __ATOMIC_RELAXED) >> (id % 64) & 1);
+}
+
+namespace {
 void refill_work_fn(void* arg) { static_cast<Mempool*>(arg)->refill(); }
 void drain_ipi(void* arg) { static_cast<Mempool*>(arg)->drain_local(); }
 void show_fn(void* seq, void* arg) { static_cast<Mempool*>(arg)->show(seq); }
@@ -157,7 +167,7 @@ void Mempool::destroy()
 		// Elements still out keep the id in their tags: pcpupool_free()
 		// takes them (see allocator.h); the id is reused last.
 		MutexGuard g(mempools_mutex);
-		bitmap::clear(ids_used, id_);
+		__atomic_fetch_and(&ids_used[id_ / 64], ~(1ull << (id_ % 64)), __ATOMIC_RELAXED);
 	}
 	g_pool.free(mags_);
 	g_pool.free(stats_);

@@ -342,11 +342,19 @@ HT_CASE(Mempool, MisuseRefused)
 	HT_EXPECT(stats().nr_misuse == m0 + 1, "pool misuse %llu", stats().nr_misuse - m0);
 	HT_EXPECT(stats().nr_cur_alloc == live, "live %llu, was %llu", stats().nr_cur_alloc, live);
 	// An allocator element goes back to the allocator (the reserve is
-	// full): freed again, it is no element at all.
+	// full): freed again, it is no element at all.  Before that,
+	// pcpupool_free() of it while it is out of live pool a is refused:
+	// a's outstanding would be wrong for good (issue 19, item 6).
+	m0 = stats().nr_misuse;
+	pcpupool_free(ea);
+	HT_EXPECT(stats().nr_misuse == m0 + 1 && mstats(a).outstanding == 1,
+		  "pcpupool_free of a live pool's element: misuse +%llu, outstanding %llu",
+		  stats().nr_misuse - m0, mstats(a).outstanding);
+	HT_EXPECT(scribbled(ea, 64, 1), "the refused free changed the element");
 	pcpupool_mempool_free(a, ea);
 	pcpupool_mempool_free(a, ea);
 	HT_EXPECT(mstats(a).misuse == 2, "a misuse %llu", mstats(a).misuse);
-	HT_EXPECT(counters().warnings == w0 + 7, "warnings %lu", counters().warnings - w0);
+	HT_EXPECT(counters().warnings == w0 + 8, "warnings %lu", counters().warnings - w0);
 
 	// Both pools still hand out distinct elements, a's reserve included.
 	void* got[8];
@@ -365,6 +373,27 @@ HT_CASE(Mempool, MisuseRefused)
 	pcpupool_mempool_destroy(b);
 	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
 	HT_EXPECT(!pcpu_api_test_check(), "pool check: %s", pcpu_api_test_check());
+}
+
+// Element tags carry a 7-bit pool id: the 128th live pool gets id 0 and is
+// unchecked, as mempool.h documents (misuse of its elements cannot be told
+// from a plain allocation's); it still works.
+HT_CASE(Mempool, IdsRunOut)
+{
+	Env e;
+	pcpupool_mempool* mp[128];
+	for (auto& m : mp) {
+		m = pcpupool_mempool_create("t_ids", 16, 8, 1, pcpu_gfp.kernel);
+		HT_ASSERT(m, "create");
+	}
+	HT_EXPECT(mstats(mp[126]).id == 127 && mstats(mp[127]).id == 0, "ids %llu %llu",
+		  mstats(mp[126]).id, mstats(mp[127]).id);
+	void* p = pcpupool_mempool_alloc(mp[127], pcpu_gfp.kernel);
+	HT_EXPECT(p && zeroed(p, 16), "the unchecked pool does not work");
+	pcpupool_mempool_free(mp[127], p);
+	for (auto& m : mp)
+		pcpupool_mempool_destroy(m);
+	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
 }
 
 HT_CASE(Mempool, BadCreate)
