@@ -40,7 +40,7 @@
 
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,exhaust,sleepable,scale,burst");
+MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,exhaust,bulk,sleepable,scale,burst");
 
 static bool want(const char *w)
 {
@@ -272,6 +272,58 @@ out:
 	vfree(held);
 }
 
+/*
+ * ---- 2c. bulk: N counters per object (an mm_struct's rss counters),
+ * pcpupool_alloc_bulk() + pcpupool_free_bulk() vs N single calls ----
+ */
+static u64 time_bulk(unsigned int n, bool bulk, u64 *ns)
+{
+	void __percpu *p[64];
+	unsigned int i;
+	int r, b;
+
+	for (r = 0; r < RUNS; r++) {
+		u64 t0 = ktime_get_ns();
+
+		for (b = 0; b < BATCH / 10; b++) {
+			if (bulk) {
+				if (pcpupool_alloc_bulk(8, 8, GFP_KERNEL, n, p))
+					return 0;
+				pcpupool_free_bulk(n, p);
+				continue;
+			}
+			for (i = 0; i < n; i++)
+				p[i] = pcpupool_alloc(8, 8, GFP_KERNEL);
+			for (i = 0; i < n; i++)
+				pcpupool_free(p[i]);
+		}
+		ns[r] = (ktime_get_ns() - t0) / (BATCH / 10);
+		cond_resched();
+	}
+	sort(ns, RUNS, sizeof(u64), cmp_u64, NULL);
+	return ns[RUNS / 2];
+}
+
+static void bench_bulk(void)
+{
+	static const unsigned int ns[] = { 4, 64 };
+	u64 *a = kmalloc_array(RUNS, sizeof(u64), GFP_KERNEL), bulk, single;
+	char name[48];
+	int i;
+
+	if (!a)
+		return;
+	pcpupool_test_flush_balance();
+	for (i = 0; i < ARRAY_SIZE(ns); i++) {
+		bulk = time_bulk(ns[i], true, a);
+		single = time_bulk(ns[i], false, a);
+		snprintf(name, sizeof(name), "%u x 8 B counters: bulk vs single calls", ns[i]);
+		row(name, "median ns per batch", bulk, single, true,
+		    "kernel column: pcpupool one by one");
+	}
+	kfree(a);
+}
+
 /* ---- 3. sleepable: 100 000 live allocations, freed in random order ---- */
 #define NLIVE 100000
 
@@ -497,6 +549,8 @@ static int __init bench_init(void)
 		bench_mempool();
 	if (want("exhaust"))
 		bench_exhausted();
+	if (want("bulk"))
+		bench_bulk();
 	if (want("sleepable"))
 		bench_sleepable();
 	if (want("scale"))

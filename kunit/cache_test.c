@@ -11,7 +11,8 @@
  *  - a double free of a cached object is refused (WARN, misuse counted);
  *  - offlining a CPU drains its cache;
  *  - the shrinker drains every cache when the kernel asks it to, through
- *    /proc/sys/vm/drop_caches (drop_slab(): the shrinker machinery).
+ *    /proc/sys/vm/drop_caches (drop_slab(): the shrinker machinery);
+ *  - pcpupool_alloc_bulk()/pcpupool_free_bulk(): all or nothing.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -188,7 +189,41 @@ static void test_shrinker_drains(struct kunit *test)
 	CHECK_CONSISTENT(test);
 }
 
+/* Bulk: all objects distinct and zeroed; a refused batch leaves nothing. */
+static void test_bulk(struct kunit *test)
+{
+	static const unsigned int ns[] = { 4, 64 };
+	void __percpu **p = kunit_kcalloc(test, 64, sizeof(*p), GFP_KERNEL);
+	struct pcpupool_stats st0, st1;
+	unsigned int k, i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pcpupool_get_stats(&st0);
+	for (k = 0; k < ARRAY_SIZE(ns); k++) {
+		KUNIT_ASSERT_EQ(test, pcpupool_alloc_bulk(8, 8, GFP_KERNEL, ns[k], p), 0);
+		for (i = 0; i < ns[k]; i++) {
+			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 8));
+			for (j = 0; j < i; j++)
+				KUNIT_EXPECT_PTR_NE(test, p[i], p[j]);
+			kt_fill(p[i], 8, i);
+		}
+		for (i = 0; i < ns[k]; i++)
+			KUNIT_EXPECT_TRUE(test, kt_filled(p[i], 8, i));
+		pcpupool_free_bulk(ns[k], p);
+	}
+	/* an atomic batch the allocator refuses: -ENOMEM, nothing allocated */
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1);
+	KUNIT_EXPECT_EQ(test, pcpupool_alloc_bulk(8, 8, NOWAIT, 4, p), -ENOMEM);
+	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_NULL(test, p[i]);
+	pcpupool_get_stats(&st1);
+	KUNIT_EXPECT_EQ(test, st1.nr_cur_alloc, st0.nr_cur_alloc);
+	CHECK_CONSISTENT(test);
+}
+
 static struct kunit_case cache_cases[] = {
+	KUNIT_CASE(test_bulk),
 	KUNIT_CASE(test_hit_takes_no_lock),
 	KUNIT_CASE(test_free_on_another_cpu),
 	KUNIT_CASE(test_double_free_refused),

@@ -19,3 +19,13 @@ int pcpu_fault_should_fail(enum pcpu_alloc_site site)
 {
 	return 0;
 }
+
+/* pcpupool.ko's too: the unit copies hold no allocator mutex, no lockdep map. */
+int pcpu_core_alloc_mutex_held(void)
+{
+	return 0;
+}
+
+void pcpu_io_reclaim_might_gfp(unsigned int gfp)
+{
+}

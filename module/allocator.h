@@ -170,6 +170,10 @@ public:
 	void* alloc(usize bytes, usize align, Gfp gfp, u8 tag = 0);
 	// The class of a request the per-CPU caches serve, or -1.
 	static int class_of(usize bytes, usize align);
+	// @n objects at once, all or nothing (kENOMEM, every out[] nullptr);
+	// a batch of class objects takes this CPU's cache once.
+	[[nodiscard]] int alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out);
+	void free_bulk(u32 n, void* const* ptrs);
 	// pcpupool_free(): refuses (WARN_ONCE) an element that sits in a
 	// mempool's reserve.
 	void free(void* p) { free_impl(p, false); }
@@ -236,6 +240,9 @@ private:
 	CpuCache* cache(int cpu) const { return caches_[cpu]; }
 	void* cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag);
 	[[nodiscard]] int cache_free(uptr p, bool elem);
+	static constexpr int kNotClass = -1, kRefusedDouble = -2, kRefusedTag = -3;
+	int cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv);
+	void report_refused_free(int why, uptr p, u8 tv);
 	void hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic);
 	u32 carve_locked(int cls, CpuCache* cc, u32 n, bool atomic);
 	bool flush_locked(int cls, CpuCache* cc, u32 n);

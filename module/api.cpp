@@ -52,6 +52,14 @@ void* pcpu_api_alloc(unsigned long size, unsigned long align, unsigned int gfp)
 
 void pcpu_api_free(void* ptr) { g_pool.free(ptr); }
 
+int pcpu_api_alloc_bulk(unsigned long size, unsigned long align, unsigned int gfp, unsigned int n,
+			void** ptrs)
+{
+	return g_pool.alloc_bulk(size, align, Gfp(gfp), n, ptrs);
+}
+
+void pcpu_api_free_bulk(unsigned int n, void* const* ptrs) { g_pool.free_bulk(n, ptrs); }
+
 void pcpu_api_get_stats(pcpupool_stats* st) { g_pool.get_stats(st); }
 
 int pcpu_core_alloc_mutex_held(void) noexcept { return g_pool.mutex_held(); }

@@ -258,71 +258,190 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 	return p;
 }
 
+// IRQs off on @cpu.  A class object back from a user into @cpu's cache:
+// its class bytes, or kRefusedDouble / kRefusedTag (nothing changed), or
+// kNotClass if @p is not a class object.  *@kick: the balance work should
+// look (a flush freed a chunk); *@tv: the element tag seen.
+int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
+{
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	Chunk* c = idx ? idx->find(p) : nullptr;
+	if (!c)
+		return kNotClass;
+	u32 off = p - c->base();
+	if (off % kTagBytes)
+		return kNotClass;
+	u8* mb = c->meta(off);
+	u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
+	if (!mv)
+		return kNotClass;
+	int cls = meta_class(mv);
+	u8* t = c->tag(off);
+	*tv = __atomic_load_n(t, __ATOMIC_RELAXED);
+	if (mv & kMetaCached)
+		return kRefusedDouble;
+	if (*tv && !elem && refuse_tag(*tv))
+		return kRefusedTag;
+	if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return kRefusedDouble; // a racing free won
+	if (*tv)
+		__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
+	CpuCache* cc = cache(cpu);
+	auto& s = cc->cls[cls];
+	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
+		pcpu_spin_lock(lock_.raw());
+		bool k = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
+		if (k)
+			set_queued(true);
+		*kick |= k;
+		pcpu_spin_unlock(lock_.raw());
+	}
+	push(s, reinterpret_cast<void*>(p));
+	bump(cc->ctr[cls].frees);
+	if (PCPU_UNLIKELY(!cc->touched))
+		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+	return class_bytes(cls);
+}
+
+void Pool::report_refused_free(int why, uptr p, u8 tv)
+{
+	{
+		SpinIrqGuard g(lock_);
+		st_.nr_misuse++;
+	}
+	if (why == kRefusedTag)
+		warn_tag_refusal(reinterpret_cast<void*>(p), tv);
+	else
+		PCPU_WARN_ONCE(true, "double free or never allocated: %px (a cached object)",
+			       reinterpret_cast<void*>(p));
+}
+
 // A class object back from a user: returns its class bytes (0 when the
 // free was refused as misuse), or -1 if @p is not a class object (the
 // locked path then frees it or reports the misuse).
 int Pool::cache_free(uptr p, bool elem)
 {
-	int bytes = 0;
-	enum { kOk, kDouble, kTag } why = kOk;
-	u8 tv = 0;
 	bool kick = false;
+	u8 tv = 0;
+	int ret;
 	{
 		IrqGuard irq; // RCU read-side: the index and the chunk stay
-		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-		Chunk* c = idx ? idx->find(p) : nullptr;
-		if (!c)
-			return -1;
-		u32 off = p - c->base();
-		if (off % kTagBytes)
-			return -1;
-		u8* mb = c->meta(off);
-		u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
-		if (!mv)
-			return -1;
-		int cls = meta_class(mv);
-		u8* t = c->tag(off);
-		tv = __atomic_load_n(t, __ATOMIC_RELAXED);
-		if (mv & kMetaCached) {
-			why = kDouble;
-		} else if (tv && !elem && refuse_tag(tv)) {
-			why = kTag;
-		} else if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false,
-							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-			why = kDouble; // a racing free won
-		} else {
-			if (tv)
-				__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
-			CpuCache* cc = cache(irq.cpu());
-			auto& s = cc->cls[cls];
-			if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
-				pcpu_spin_lock(lock_.raw());
-				kick = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
-				if (kick)
-					set_queued(true);
-				pcpu_spin_unlock(lock_.raw());
-			}
-			push(s, reinterpret_cast<void*>(p));
-			bump(cc->ctr[cls].frees);
-			bytes = class_bytes(cls);
-			if (PCPU_UNLIKELY(!cc->touched))
-				__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
-		}
+		ret = cache_free_irqs_off(p, elem, irq.cpu(), &kick, &tv);
 	}
 	if (kick)
 		kick_balance(/*now=*/false);
-	if (why == kOk)
-		return bytes;
-	{
-		SpinIrqGuard g(lock_);
-		st_.nr_misuse++;
-	}
-	if (why == kTag)
-		warn_tag_refusal(reinterpret_cast<void*>(p), tv);
-	else
-		PCPU_WARN_ONCE(true, "double free or never allocated: %px (a cached object)",
-			       reinterpret_cast<void*>(p));
+	if (ret == kNotClass)
+		return -1;
+	if (ret >= 0)
+		return ret;
+	report_refused_free(ret, p, tv);
 	return 0;
+}
+
+// ---- bulk: N objects for one IRQs-off section (and few lock rounds) ----
+
+int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
+{
+	int cls = class_of(bytes, align);
+	if (cls < 0 || !caching() || (gfp.raw() & pcpu_gfp.account) || !bytes) {
+		// Not served by the front end (or misuse, which alloc() reports):
+		// one by one, all or nothing.
+		for (u32 i = 0; i < n; i++) {
+			out[i] = alloc(bytes, align, gfp);
+			if (!out[i]) {
+				free_bulk(i, out);
+				return kENOMEM;
+			}
+		}
+		return 0;
+	}
+	const bool atomic = !gfp.may_sleep();
+	if (!atomic)
+		pcpu_might_sleep();
+	u32 got = 0;
+	bool kick = false;
+	{
+		IrqGuard irq;
+		CpuCache* cc = cache(irq.cpu());
+		auto& s = cc->cls[cls];
+		if (!(atomic && PCPU_UNLIKELY(pcpu_fault_should_fail(PCPU_SITE_ATOMIC)))) {
+			while (got < n) {
+				if (!s.count) {
+					if (atomic && exhausted(cls))
+						break;
+					// One lock round refills the whole cache.
+					pcpu_spin_lock(lock_.raw());
+					u32 c = carve_locked(cls, cc, class_cap(cls), atomic);
+					kick |= (!c || nr_empty_pop_ < target_low_) && !queued();
+					if (kick)
+						set_queued(true);
+					pcpu_spin_unlock(lock_.raw());
+					if (!c)
+						break;
+					bump(cc->ctr[cls].misses);
+				} else {
+					bump(cc->ctr[cls].hits);
+				}
+				out[got] = pop(s);
+				hand_out(out[got++], cls, 0, cc, bytes, atomic);
+			}
+		}
+		if (got < n && atomic)
+			bump(cc->ctr[cls].fails);
+	}
+	if (kick)
+		kick_balance(/*now=*/true);
+	// A sleepable caller gets the rest from the slow path.
+	for (; got < n && !atomic; got++) {
+		out[got] = alloc(bytes, align, gfp);
+		if (!out[got])
+			break;
+	}
+	if (got < n) {
+		free_bulk(got, out);
+		for (u32 i = 0; i < n; i++)
+			out[i] = nullptr;
+		return kENOMEM;
+	}
+	for (u32 i = 0; i < n; i++) {
+		uptr a = reinterpret_cast<uptr>(out[i]);
+		for (u32 cpu : possible_cpus())
+			pcpu_memset(reinterpret_cast<void*>(a + unit_off_[cpu]), 0, bytes);
+	}
+	return 0;
+}
+
+void Pool::free_bulk(u32 n, void* const* ptrs)
+{
+	bool kick = false;
+	u32 i = 0;
+	while (i < n) {
+		int ret = kNotClass;
+		u8 tv = 0;
+		{
+			// Every class object of the batch in one IRQs-off section;
+			// it ends at the first that needs the locked path.
+			IrqGuard irq;
+			for (; i < n; i++) {
+				if (!ptrs[i])
+					continue;
+				ret = cache_free_irqs_off(reinterpret_cast<uptr>(ptrs[i]), false,
+							  irq.cpu(), &kick, &tv);
+				if (ret < 0)
+					break;
+			}
+		}
+		if (i == n)
+			break;
+		if (ret == kNotClass)
+			free_impl(ptrs[i], false);
+		else
+			report_refused_free(ret, reinterpret_cast<uptr>(ptrs[i]), tv);
+		i++;
+	}
+	if (kick)
+		kick_balance(/*now=*/false);
 }
 
 // Pool lock held, IRQs off: everything @cc holds back to the area map.

@@ -38,6 +38,9 @@ struct pcpupool_mempool;
 struct pcpupool_mempool_stats;
 void *pcpu_api_alloc(unsigned long size, unsigned long align, unsigned int gfp);
 void pcpu_api_free(void *ptr);
+int pcpu_api_alloc_bulk(unsigned long size, unsigned long align, unsigned int gfp,
+			unsigned int n, void **ptrs);
+void pcpu_api_free_bulk(unsigned int n, void *const *ptrs);
 void pcpu_api_get_stats(struct pcpupool_stats *st);
 struct pcpupool_mempool *pcpu_api_mempool_create(const char *name,
 						 unsigned long size,

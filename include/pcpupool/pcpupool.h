@@ -37,6 +37,34 @@ void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp);
 void pcpupool_free(void __percpu *ptr);
 void pcpupool_get_stats(struct pcpupool_stats *st);
 
+/**
+ * pcpupool_alloc_bulk() - allocate @n objects of one size at once
+ * @size: bytes of each object, as pcpupool_alloc()
+ * @align: alignment of each object, as pcpupool_alloc()
+ * @gfp: as pcpupool_alloc()
+ * @n: how many
+ * @ptrs: receives the @n objects
+ *
+ * For consumers that want several percpu objects per instance (the four
+ * rss counters of an mm_struct): small objects come from this CPU's cache
+ * in one IRQs-off section, refilled with few pool-lock rounds.  All or
+ * nothing: on failure nothing stays allocated and every @ptrs[i] is NULL.
+ *
+ * Context: as pcpupool_alloc() for @gfp.
+ * Return: 0, or -ENOMEM.
+ */
+int pcpupool_alloc_bulk(size_t size, size_t align, gfp_t gfp, unsigned int n,
+			void __percpu **ptrs);
+
+/**
+ * pcpupool_free_bulk() - free @n objects from pcpupool_alloc() or _bulk()
+ * @n: how many
+ * @ptrs: the objects (NULL entries are skipped)
+ *
+ * Context: any, as pcpupool_free().
+ */
+void pcpupool_free_bulk(unsigned int n, void __percpu *const *ptrs);
+
 /*
  * lockdep annotation for IO paths that use pcpupool (a block driver's
  * submission): the code between begin and end is IO that memory reclaim

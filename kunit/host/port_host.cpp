@@ -1497,6 +1497,12 @@ void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp)
 }
 
 void pcpupool_free(void* ptr) { pcpu_api_free(ptr); }
+int pcpupool_alloc_bulk(unsigned long size, unsigned long align, unsigned int gfp, unsigned int n,
+			void** ptrs)
+{
+	return pcpu_api_alloc_bulk(size, align, gfp, n, ptrs);
+}
+void pcpupool_free_bulk(unsigned int n, void* const* ptrs) { pcpu_api_free_bulk(n, ptrs); }
 void pcpupool_get_stats(struct pcpupool_stats* st) { pcpu_api_get_stats(st); }
 
 struct pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,

@@ -14,6 +14,9 @@
 extern "C" {
 void* pcpupool_alloc(unsigned long size, unsigned long align, unsigned int gfp);
 void pcpupool_free(void* ptr);
+int pcpupool_alloc_bulk(unsigned long size, unsigned long align, unsigned int gfp, unsigned int n,
+			void** ptrs);
+void pcpupool_free_bulk(unsigned int n, void* const* ptrs);
 void pcpupool_get_stats(pcpupool_stats* st);
 struct pcpupool_mempool;
 pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,

@@ -37,6 +37,20 @@ void pcpupool_free(void __percpu *ptr)
 }
 EXPORT_SYMBOL_GPL(pcpupool_free);
 
+int pcpupool_alloc_bulk(size_t size, size_t align, gfp_t gfp, unsigned int n,
+			void __percpu **ptrs)
+{
+	return pcpu_api_alloc_bulk(size, align, (__force unsigned int)gfp, n,
+				   (void **)ptrs);
+}
+EXPORT_SYMBOL_GPL(pcpupool_alloc_bulk);
+
+void pcpupool_free_bulk(unsigned int n, void __percpu *const *ptrs)
+{
+	pcpu_api_free_bulk(n, (void *const *)ptrs);
+}
+EXPORT_SYMBOL_GPL(pcpupool_free_bulk);
+
 void pcpupool_get_stats(struct pcpupool_stats *st)
 {
 	pcpu_api_get_stats(st);

@@ -5,18 +5,10 @@
  * Called from any context the gfp allows; nothing here sleeps unless the
  * gfp passed in does.  Every allocation made for the core reports its
  * effective gfp through pcpu_record_alloc() in test builds (see port.h).
- *
- * lockdep, IO half: the kernel's fs_reclaim map only sees __GFP_FS.  On
- * lockdep kernels every allocation made here that may enter reclaim with
- * __GFP_IO also "acquires" pcpupool_io_reclaim, a map of our own, and an
- * IO path annotated with pcpupool_lockdep_io_begin/end() (the IO reclaim
- * may wait for: pcpupool_blk's submission) holds it.  An allocation with
- * __GFP_IO under a lock that the IO path also takes, the allocator mutex
- * above all, then closes a cycle lockdep reports.
+ * Every allocation that may enter IO reclaim also tells lockdep so
+ * (lockdep.c).
  */
-#include <linux/export.h>
 #include <linux/gfp.h>
-#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -24,7 +16,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
-#include <pcpupool/pcpupool.h>
 #include "port.h"
 #include "port_internal.h"
 
@@ -46,59 +37,11 @@ const struct pcpu_gfp_bits pcpu_gfp = {
 	.account = (__force unsigned int)__GFP_ACCOUNT,
 };
 
-#ifdef CONFIG_LOCKDEP
-static struct lock_class_key pcpu_io_reclaim_key;
-static struct lockdep_map pcpu_io_reclaim_map =
-	STATIC_LOCKDEP_MAP_INIT("pcpupool_io_reclaim", &pcpu_io_reclaim_key);
-#endif
-
-/* An allocation with @gfp may enter IO reclaim: it may wait for IO. */
+/* An allocation with @gfp may enter IO reclaim (lockdep.c). */
 static void pcpu_io_reclaim_might(gfp_t gfp)
 {
-#ifdef CONFIG_LOCKDEP
-	gfp = current_gfp_context(gfp);
-	if ((gfp & __GFP_IO) && (gfp & __GFP_DIRECT_RECLAIM)) {
-		lock_map_acquire(&pcpu_io_reclaim_map);
-		lock_map_release(&pcpu_io_reclaim_map);
-	}
-#endif
+	pcpu_io_reclaim_might_gfp((__force unsigned int)gfp);
 }
-
-void pcpu_io_reclaim_might_gfp(unsigned int gfp)
-{
-	pcpu_io_reclaim_might((__force gfp_t)gfp);
-}
-
-/**
- * pcpupool_lockdep_io_begin() - enter IO that memory reclaim may wait for
- *
- * A lockdep annotation for block drivers and other IO paths that use
- * pcpupool: between begin and end, the caller is the IO that reclaim with
- * __GFP_IO waits for, so any lock taken here must never be held by an
- * allocation that may enter IO reclaim.  No effect without lockdep.
- *
- * Context: any; pair with pcpupool_lockdep_io_end() in the same context.
- */
-void pcpupool_lockdep_io_begin(void)
-{
-#ifdef CONFIG_LOCKDEP
-	lock_map_acquire(&pcpu_io_reclaim_map);
-#endif
-}
-EXPORT_SYMBOL_GPL(pcpupool_lockdep_io_begin);
-
-/**
- * pcpupool_lockdep_io_end() - leave the IO entered by pcpupool_lockdep_io_begin()
- *
- * Context: as pcpupool_lockdep_io_begin().
- */
-void pcpupool_lockdep_io_end(void)
-{
-#ifdef CONFIG_LOCKDEP
-	lock_map_release(&pcpu_io_reclaim_map);
-#endif
-}
-EXPORT_SYMBOL_GPL(pcpupool_lockdep_io_end);
 
 unsigned int pcpu_current_gfp_context(unsigned int gfp)
 {

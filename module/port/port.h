@@ -6,7 +6,9 @@
  * kernel is declared here as a plain extern "C" function or constant and is
  * implemented by the C files beside this header, one kernel area per file:
  *
- *   mem.c      page and slab allocation, memalloc scopes, GFP bits, NUMA
+ *   mem.c      page and slab allocation, memalloc scopes, GFP bits, NUMA,
+ *              the kernel's percpu memory, the shrinker
+ *   lockdep.c  the IO half of the lockdep proof (pcpupool_io_reclaim)
  *   vm_x86.c   reserving a chunk's virtual range, mapping/unmapping pages
  *   lock.c     spinlocks, mutexes, preemption, IRQs, CPU masks, schedule
  *   work.c     the balance workqueue, delayed and plain work items
@@ -54,8 +56,9 @@ unsigned int pcpu_nofs_save(void) PCPU_PORT_NOEXCEPT;
 void pcpu_nofs_restore(unsigned int cookie) PCPU_PORT_NOEXCEPT;
 
 /*
- * lockdep, IO half (mem.c): an allocation the port does not make itself
- * (vmap's internal ones) with @gfp may enter IO reclaim.
+ * lockdep, IO half (lockdep.c): an allocation with @gfp may enter IO
+ * reclaim.  The port's own allocation functions call it; vm_x86.c calls it
+ * for vmap()'s internal allocations.
  */
 void pcpu_io_reclaim_might_gfp(unsigned int gfp) PCPU_PORT_NOEXCEPT;
 
