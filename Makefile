@@ -26,7 +26,7 @@ PWD_ := $(shell pwd)
 BUILD ?= $(PWD_)/build
 
 ifeq ($(KDIR),)
-KDIR = $(shell scripts/build-kernel.sh scripts/debug.config | tail -1)
+KDIR = $(shell scripts/kernel.sh scripts/debug.config | tail -1)
 endif
 
 .PHONY: all modules clean kernel run check shell stock deps bench stress dkms-check style
@@ -37,7 +37,7 @@ deps:
 	@scripts/deps.sh
 
 kernel: deps
-	@scripts/build-kernel.sh scripts/debug.config
+	@scripts/kernel.sh scripts/debug.config
 
 modules: deps
 	$(MAKE) -C $(KDIR) M=$(PWD_) modules

@@ -19,7 +19,7 @@ BUILD=${BUILD:-$repo/build}
 out=$BUILD/bench
 mkdir -p "$out"
 "$here/deps.sh"
-kdir=$("$here/build-kernel.sh" "$here/bench.config" | tail -1)
+kdir=$("$here/kernel.sh" "$here/bench.config" | tail -1)
 src=$BUILD/bench-src
 mkdir -p "$src"
 rsync -a --delete --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.ko' \

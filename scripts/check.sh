@@ -165,7 +165,7 @@ fi
 summary+=("host: $([ $rc = 0 ] && echo PASS || echo "FAIL (see $BUILD/check-host.out)")")
 table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' host $((passed - hp0)) $((failed - hf0)) 0 - $((SECONDS - ht0)))")
 
-"$here/build-kernel.sh" "$here/debug.config" > /dev/null || exit 1
+"$here/kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
 group kunit kunit kunit PCPUPOOL_MIN_PASS=50

@@ -32,8 +32,18 @@ if [ "${PCPUPOOL_STOCK61:-0}" = 1 ] && ! ls -d /lib/modules/6.1.0-*-amd64/build 
 fi
 [ ${#missing[@]} = 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
+# apt's output goes to a log; the terminal gets one line per step.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+log=${BUILD:-$repo/build}/apt.log
+mkdir -p "$(dirname "$log")"
+apt_step() { # WHAT COMMAND...
+	local what=$1
+	shift
+	echo "deps: $what (log: $log)" >&2
+	"$@" >> "$log" 2>&1 || { echo "deps: $what FAILED; the end of $log:" >&2; tail -30 "$log" >&2; exit 1; }
+}
 if [ ! -f /var/lib/apt/lists/.pcpupool-updated ] || [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock)" ]; then
-	apt-get update -q >&2
+	apt_step "apt-get update" apt-get update -q
 	touch /var/lib/apt/lists/.pcpupool-updated
 fi
 inst=()
@@ -44,5 +54,4 @@ for p in "${missing[@]}"; do
 	*) inst+=("$p") ;;
 	esac
 done
-echo "installing: ${inst[*]}" >&2
-apt-get install -y -q --no-install-recommends "${inst[@]}" >&2
+apt_step "installing ${inst[*]}" apt-get install -y -q --no-install-recommends "${inst[@]}"

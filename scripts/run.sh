@@ -100,7 +100,7 @@ if [ "$mode" = smoke ]; then
 	mods=("$src/pcpupool.ko")
 	[ -f "${mods[0]}" ] || { say "no ${mods[0]} after the build"; exit 1; }
 else
-	kdir=$("$here/build-kernel.sh" "$here/debug.config" | tail -1)
+	kdir=$("$here/kernel.sh" "$here/debug.config" | tail -1)
 	kernel=$kdir/arch/x86/boot/bzImage
 	build_modules "$kdir" "$repo"
 	mapfile -t mods < <(built_modules "$repo")

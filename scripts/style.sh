@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cd "$repo"
 command -v clang-format > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang-format > /dev/null
-kdir=$("$here/build-kernel.sh" "$here/debug.config" | tail -1)
+kdir=$("$here/kernel.sh" "$here/debug.config" | tail -1)
 fail=0
 mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'kunit/area_model.h' 'module/port/*_cxx.h' |
 	grep -v -e '^module/blk/' -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^kunit/host/')

@@ -10,9 +10,13 @@ set -e
 d=/sys/kernel/debug/pcpupool
 show() {
 	echo "---- $1"
+	# name=value pairs, wrapped between pairs at 78 columns (never mid-word)
 	grep -E "^(nr_alloc|nr_cur_alloc|nr_chunks|empty_pop_pages|populated_pages|atomic_alloc_failed|nr_atomic_alloc|nr_populate|nr_depopulate|nr_tlb_flush|nr_balance|target_low|target_high) " $d/stats |
-		tr -s ' ' | tr '\n' ' ' | fold -w 100
-	echo
+		tr -s ' ' | awk '{ item = $1 "=" $3
+			if (len && len + 2 + length(item) > 78) { print line; line = ""; len = 0 }
+			line = line (len ? "  " : "") item; len = length(line) }
+			END { if (len) print line }'
+	head -1 $d/cache
 	cat $d/chunks
 }
 echo "pcpupool-guest: insmod pcpupool.ko"
