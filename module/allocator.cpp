@@ -181,12 +181,8 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 			st_.atomic_alloc_failed++;
 			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 		}
-		// Refill before exhaustion: kick once below the low target.
+		// Refill before exhaustion: kick below the low target.
 		kick = !pl || nr_empty_pop_ < target_low_;
-		if (kick && queued() && pl)
-			kick = false;
-		if (kick)
-			set_queued(true);
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
@@ -328,10 +324,7 @@ void Pool::free_impl(void* ptr, bool elem)
 		freed_bytes = bits * kMinAllocBytes;
 		// Surplus empty pages or a wholly free chunk: let the balance
 		// work trim them, batched a little later.
-		if ((c->map.all_free() || nr_empty_pop_ > target_high_) && !queued()) {
-			set_queued(true);
-			kick = true;
-		}
+		kick = c->map.all_free() || nr_empty_pop_ > target_high_;
 	}
 	if (kick)
 		kick_balance(/*now=*/false);

@@ -318,7 +318,8 @@ private:
 	// Written under the pool lock and by the front end's lock-free failure
 	// path, so always through atomics (relaxed: a lost or doubled kick is
 	// harmless, the work item is idempotent).
-	bool balance_queued_ = false; // a kick is pending; cleared by balance()
+	bool balance_queued_ = false; // an immediate run is pending; cleared by balance()
+	bool lazy_queued_ = false; // a delayed (lazy) run is pending
 	bool failed_since_balance_ = false;
 	u64 atomic_bytes_since_ = 0; // atomic demand since the last balance
 	u32 demand_pages_ = 0; // decaying estimate of atomic demand

@@ -25,9 +25,19 @@ constexpr unsigned long kLazyBalanceMs = 100; // batch trims after frees
 constexpr unsigned long kDecayMs = 1000; // re-run while demand decays
 constexpr u32 kDepopBatch = 32;
 
+// Kicks are deduplicated here: an immediate run that is pending
+// (balance_queued_) absorbs every later kick, a lazy one (lazy_queued_)
+// every later lazy kick; an immediate kick pulls a pending lazy run to now.
+// balance() clears both as it starts, so kicks during a run queue another.
+// A plain load first: an allocating CPU hitting the same condition again
+// and again writes nothing shared.
 void Pool::kick_balance(bool now)
 {
 	if (!balance_work_)
+		return;
+	bool* flag = now ? &balance_queued_ : &lazy_queued_;
+	if (__atomic_load_n(flag, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(flag, true, __ATOMIC_RELAXED))
 		return;
 	if (now)
 		pcpu_work_queue(balance_work_);
@@ -37,6 +47,7 @@ void Pool::kick_balance(bool now)
 
 void Pool::flush_balance()
 {
+	set_queued(false); // queue for sure: the caller waits for a run
 	kick_balance(true);
 	pcpu_work_flush(balance_work_);
 }
@@ -106,6 +117,7 @@ void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 	{
 		SpinIrqGuard g(lock_);
 		set_queued(false);
+		__atomic_store_n(&lazy_queued_, false, __ATOMIC_RELAXED);
 		failed = __atomic_exchange_n(&failed_since_balance_, false, __ATOMIC_RELAXED);
 		st_.nr_balance++;
 		update_target(failed);

@@ -220,10 +220,8 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 				p = pop(s);
 				bump(cc->ctr[cls].misses);
 			}
-			// Refill before exhaustion: kick once below the low target.
-			kick = (!p || nr_empty_pop_ < target_low_) && !queued();
-			if (kick)
-				set_queued(true);
+			// Refill before exhaustion: kick below the low target.
+			kick = !p || nr_empty_pop_ < target_low_;
 			if (!p && atomic)
 				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 			pcpu_spin_unlock(lock_.raw());
@@ -232,10 +230,10 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 			hand_out(p, cls, tag, cc, bytes, atomic);
 		} else if (atomic) {
 			bump(cc->ctr[cls].fails);
-			// The exhausted path: no lock, but the balance work must know.
+			// The exhausted path: no lock, but the balance work must know
+			// (a plain load first: no shared write while it is queued).
 			if (!queued()) {
 				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
-				set_queued(true);
 				kick = true;
 			}
 		}
@@ -291,10 +289,7 @@ int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
 	auto& s = cc->cls[cls];
 	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
 		pcpu_spin_lock(lock_.raw());
-		bool k = flush_locked(cls, cc, class_cap(cls) / 2) && !queued();
-		if (k)
-			set_queued(true);
-		*kick |= k;
+		*kick |= flush_locked(cls, cc, class_cap(cls) / 2);
 		pcpu_spin_unlock(lock_.raw());
 	}
 	push(s, reinterpret_cast<void*>(p));
@@ -373,9 +368,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 					// One lock round refills the whole cache.
 					pcpu_spin_lock(lock_.raw());
 					u32 c = carve_locked(cls, cc, class_cap(cls), atomic);
-					kick |= (!c || nr_empty_pop_ < target_low_) && !queued();
-					if (kick)
-						set_queued(true);
+					kick |= !c || nr_empty_pop_ < target_low_;
 					pcpu_spin_unlock(lock_.raw());
 					if (!c)
 						break;
