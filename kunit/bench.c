@@ -460,28 +460,38 @@ static int burst(alloc_fn a, free_fn f, int n, void __percpu **p)
 	return fails;
 }
 
+static void burst_row(int n, const char *when, void __percpu **p)
+{
+	char name[64];
+	int fo, fk;
+
+	fo = burst(ours_alloc, ours_free, n, p);
+	if (strcmp(when, "cold"))
+		msleep(2000);
+	fk = burst(kern_alloc, kern_free, n, p);
+	snprintf(name, sizeof(name), "atomic burst %d x 64 B, %s", n, when);
+	row(name, "failures", fo, fk, false, "0 is best");
+}
+
+/*
+ * Cold: right after load, the 4096 burst first (no warm-up burst before
+ * it), then the series.  Settled: after a balance run and 2 s of quiet.
+ */
 static void bench_burst(bool settled)
 {
 	void __percpu **p = vmalloc(16384 * sizeof(*p));
-	char name[64];
 	int n;
 
 	if (!p)
 		return;
+	if (!settled)
+		burst_row(4096, "right after load", p);
 	for (n = 64; n <= 16384; n *= 4) {
-		int fo, fk;
-
 		if (settled) {
 			pcpupool_test_flush_balance();
 			msleep(2000);
 		}
-		fo = burst(ours_alloc, ours_free, n, p);
-		if (settled)
-			msleep(2000);
-		fk = burst(kern_alloc, kern_free, n, p);
-		snprintf(name, sizeof(name), "atomic burst %d x 64 B, %s", n,
-			 settled ? "settled" : "cold");
-		row(name, "failures", fo, fk, false, "0 is best");
+		burst_row(n, settled ? "settled" : "cold", p);
 	}
 	vfree(p);
 }
