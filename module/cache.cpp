@@ -207,7 +207,8 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 		IrqGuard irq; // this CPU's cache; also an RCU read-side section
 		CpuCache* cc = cache(irq.cpu());
 		auto& s = cc->cls[cls];
-		if (atomic && PCPU_UNLIKELY(pcpu_fault_should_fail(PCPU_SITE_ATOMIC))) {
+		if (atomic && PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
+		    pcpu_fault_should_fail(PCPU_SITE_ATOMIC)) {
 			bump(cc->ctr[cls].fails);
 			return nullptr;
 		}
@@ -360,7 +361,9 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 		IrqGuard irq;
 		CpuCache* cc = cache(irq.cpu());
 		auto& s = cc->cls[cls];
-		if (!(atomic && PCPU_UNLIKELY(pcpu_fault_should_fail(PCPU_SITE_ATOMIC)))) {
+		if (!(atomic &&
+		      PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
+		      pcpu_fault_should_fail(PCPU_SITE_ATOMIC))) {
 			while (got < n) {
 				if (!s.count) {
 					if (atomic && exhausted(cls))

@@ -600,6 +600,7 @@ void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp, int mutex_he
 }
 
 int pcpu_fault_should_fail(enum pcpu_alloc_site site) noexcept { return should_fail(site); }
+int pcpu_fault_armed = 1; // the host checks its fault sites always
 int pcpu_test_unsafe_gfp(void) noexcept { return g_unsafe_gfp; }
 std::atomic<int> g_mempool_wait{0};
 int pcpu_test_mempool_wait(void) noexcept { return g_mempool_wait; }

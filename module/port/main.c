@@ -142,8 +142,13 @@ void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn)
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_set_recorder);
 
+/* Set once any fault is armed: until then the core skips the call. */
+int pcpu_fault_armed;
+
 void pcpupool_test_fail_next(enum pcpu_alloc_site site, int nr)
 {
+	if (nr)
+		WRITE_ONCE(pcpu_fault_armed, 1);
 	atomic_set(&pcpu_fail_skip[site], 0);
 	atomic_set(&pcpu_fail_next[site], nr);
 }
@@ -152,6 +157,8 @@ EXPORT_SYMBOL_GPL(pcpupool_test_fail_next);
 /* Let @nth - 1 allocations at @site succeed, then fail one (0 disarms). */
 void pcpupool_test_fail_nth(enum pcpu_alloc_site site, int nth)
 {
+	if (nth)
+		WRITE_ONCE(pcpu_fault_armed, 1);
 	atomic_set(&pcpu_fail_next[site], 0);
 	atomic_set(&pcpu_fail_skip[site], nth > 0 ? nth - 1 : 0);
 	atomic_set(&pcpu_fail_next[site], nth > 0);
@@ -270,6 +277,8 @@ int pcpu_fault_should_fail(enum pcpu_alloc_site site)
 {
 	return 0;
 }
+
+int pcpu_fault_armed;	/* stays 0 */
 #endif
 
 static int __init pcpupool_init(void)

@@ -131,6 +131,11 @@ void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 /* Fault switch (test builds): fail the next @n allocations at @site. */
 int pcpu_fault_should_fail(enum pcpu_alloc_site site) PCPU_PORT_NOEXCEPT;
 /*
+ * Nonzero once a test armed any fault site (never in production builds):
+ * the front end's fast path calls pcpu_fault_should_fail() only then.
+ */
+extern int pcpu_fault_armed;
+/*
  * Negative control (test builds, module parameter test_unsafe_gfp): make the
  * slow path allocate with plain GFP_KERNEL under the mutex, as Linux 6.12's
  * own percpu allocator does, so that the lockdep test can show it fails.
