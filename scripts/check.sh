@@ -193,10 +193,6 @@ done
 # asks whether this task really holds the mutex) must see it.
 group context-negative-control kunit 'must-fail:rec.locked_with_fs_or_io' \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_context pcpupool.test_unsafe_gfp=1"
-# kmemleak's view of pcpupool memory can fail: unregistered, an object
-# referenced only from pcpupool memory is reported, and the case says so.
-group kmemleak-negative-control kunit 'must-fail:not ok [0-9]+ test_kmemleak_scans_pool' \
-	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_alloc.test_kmemleak_scans_pool pcpupool.test_kmemleak_unregistered=1"
 # "Constrained callers never wait" can fail: with test_mempool_wait=1 a NOIO
 # caller sleeps for the refill, and test_reserve_honoured must catch it.
 group mempool-wait-negative-control kunit 'must-fail:not ok [0-9]+ test_reserve_honoured' \

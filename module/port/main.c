@@ -110,16 +110,6 @@ int pcpu_test_unsafe_gfp(void)
 	return test_unsafe_gfp;
 }
 
-static bool test_kmemleak_unregistered;
-module_param(test_kmemleak_unregistered, bool, 0444);
-MODULE_PARM_DESC(test_kmemleak_unregistered,
-		 "TEST ONLY negative control: do not register populated pages with kmemleak");
-
-int pcpu_test_kmemleak_unregistered(void)
-{
-	return test_kmemleak_unregistered;
-}
-
 static bool test_mempool_wait;
 module_param(test_mempool_wait, bool, 0444);
 MODULE_PARM_DESC(test_mempool_wait,
@@ -263,10 +253,6 @@ int pcpu_test_mempool_wait(void)
 	return 0;
 }
 
-int pcpu_test_kmemleak_unregistered(void)
-{
-	return 0;
-}
 
 void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp,
 		       int mutex_held)

@@ -11,9 +11,4 @@ void pcpu_page_freed(unsigned long nr);
 /* mem.c: backing pages allocated and not freed yet; 0 after unload. */
 long pcpu_pages_outstanding(void);
 
-/* main.c: negative control (test builds): populated pages not registered
- * with kmemleak.
- */
-int pcpu_test_kmemleak_unregistered(void);
-
 #endif /* PCPUPOOL_PORT_INTERNAL_H */

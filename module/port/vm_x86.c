@@ -116,8 +116,7 @@ int pcpu_vm_map_page(unsigned long addr, void *pagep)
 	 * reported itself (min_count 0), as mm/percpu.c does with
 	 * kmemleak_alloc_percpu().  The mutex is held: NOIO.
 	 */
-	if (!pcpu_test_kmemleak_unregistered())
-		kmemleak_alloc((void *)addr, PAGE_SIZE, 0, GFP_NOIO | __GFP_NOWARN);
+	kmemleak_alloc((void *)addr, PAGE_SIZE, 0, GFP_NOIO | __GFP_NOWARN);
 	return 0;
 }
 
@@ -138,8 +137,7 @@ int pcpu_vm_unmap_page(unsigned long addr, struct pcpu_page_list *l)
 	page = pte_page(*pte);
 	if (WARN_ON_ONCE(page == pcpu_placeholder))
 		return -ENOENT;
-	if (!pcpu_test_kmemleak_unregistered())
-		kmemleak_free((void *)addr);
+	kmemleak_free((void *)addr);
 	set_pte(pte, mk_pte(pcpu_placeholder, PAGE_NONE));
 	list_add(&page->lru, (struct list_head *)l);
 	return 0;
