@@ -32,5 +32,15 @@ else
 	echo "style: checkpatch: FAIL"
 	fail=1
 fi
+# kernel-doc on the public API: every function documented, Return: and
+# parameters included (the kernel tree's own scripts/kernel-doc).
+out=$("$kdir/scripts/kernel-doc" -none -Wall include/pcpupool/pcpupool.h 2>&1)
+if [ -z "$out" ]; then
+	echo "style: kernel-doc: include/pcpupool/pcpupool.h clean"
+else
+	echo "$out" | head -20
+	echo "style: kernel-doc: FAIL"
+	fail=1
+fi
 [ $fail = 0 ] && echo "style: PASS" || echo "style: FAIL"
 exit $fail

@@ -5,11 +5,13 @@
  * A percpu allocator IO paths can call.  pcpupool_alloc() behaves like
  * alloc_percpu_gfp():
  *
+ *  - 8 B..1 KiB requests are served first from this CPU's cache of objects
+ *    of their size class, with IRQs off and no lock (any gfp);
  *  - @gfp without __GFP_DIRECT_RECLAIM (GFP_NOWAIT, GFP_ATOMIC): the atomic
- *    path.  Served only from already populated memory, under a spinlock
- *    with IRQs off, never sleeps; callable in hardirq/softirq context and
- *    with spinlocks held.  On failure returns NULL at once and kicks the
- *    balance work, which repopulates in the background.
+ *    path.  Served only from already populated memory, never sleeps;
+ *    callable in hardirq/softirq context and with spinlocks held.  On
+ *    failure returns NULL at once and kicks the balance work, which
+ *    repopulates in the background.
  *  - sleepable gfp: may take the allocator mutex and create/populate
  *    chunks.  The task's memalloc_noio/nofs scope and the gfp's own
  *    NOIO/NOFS are honoured by every internal allocation, and allocations
@@ -33,8 +35,35 @@
 #include <asm/local64.h>
 #include "stats.h"
 
+/**
+ * pcpupool_alloc() - allocate percpu memory, like alloc_percpu_gfp()
+ * @size: bytes, 1..unit size
+ * @align: a power of two up to PAGE_SIZE
+ * @gfp: GFP flags; without __GFP_DIRECT_RECLAIM the request never sleeps
+ *
+ * Context: any if @gfp cannot sleep; otherwise process context, and the
+ * caller's GFP_NOIO/GFP_NOFS and memalloc scope are honoured throughout.
+ * Return: memory zeroed on every CPU, or NULL (at once for an atomic @gfp).
+ */
 void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp);
+
+/**
+ * pcpupool_free() - free memory from pcpupool_alloc(), like free_percpu()
+ * @ptr: the allocation, or NULL (a no-op)
+ *
+ * A pointer pcpupool did not return, a double free, an element of a live
+ * mempool or one in a reserve is refused with a WARN_ONCE.
+ *
+ * Context: any.
+ */
 void pcpupool_free(void __percpu *ptr);
+
+/**
+ * pcpupool_get_stats() - a snapshot of the allocator's counters
+ * @st: filled in (see stats.h)
+ *
+ * Context: any; takes the pool lock briefly.
+ */
 void pcpupool_get_stats(struct pcpupool_stats *st);
 
 /**
@@ -65,15 +94,23 @@ int pcpupool_alloc_bulk(size_t size, size_t align, gfp_t gfp, unsigned int n,
  */
 void pcpupool_free_bulk(unsigned int n, void __percpu *const *ptrs);
 
-/*
- * lockdep annotation for IO paths that use pcpupool (a block driver's
- * submission): the code between begin and end is IO that memory reclaim
- * with __GFP_IO may wait for.  On lockdep kernels pcpupool's internal
- * allocations that may enter IO reclaim are checked against it, so an
- * allocation with __GFP_IO under a lock such IO takes is reported as a
- * circular dependency.  No-ops without lockdep.
+/**
+ * pcpupool_lockdep_io_begin() - enter IO that memory reclaim may wait for
+ *
+ * A lockdep annotation for IO paths that use pcpupool (a block driver's
+ * submission).  On lockdep kernels pcpupool's internal allocations that may
+ * enter IO reclaim are checked against it, so an allocation with __GFP_IO
+ * under a lock such IO takes is reported as a circular dependency.
+ *
+ * Context: any; pair with pcpupool_lockdep_io_end().  No-op without lockdep.
  */
 void pcpupool_lockdep_io_begin(void);
+
+/**
+ * pcpupool_lockdep_io_end() - leave the IO entered by pcpupool_lockdep_io_begin()
+ *
+ * Context: as pcpupool_lockdep_io_begin().
+ */
 void pcpupool_lockdep_io_end(void);
 
 /*
@@ -105,20 +142,83 @@ void pcpupool_lockdep_io_end(void);
  * pcpupool_free().
  */
 struct pcpupool_mempool;
+
+/**
+ * pcpupool_mempool_create() - create a percpu mempool and fill its reserve
+ * @name: for debugfs (mempool/<name>/stats)
+ * @size: element size in bytes
+ * @align: element alignment (at least 8 is used)
+ * @min_nr: elements kept in reserve
+ * @gfp: for the pool's own memory and the initial fill
+ *
+ * Context: process context, may sleep.
+ * Return: the pool, or NULL (bad arguments WARN once).
+ */
 struct pcpupool_mempool *pcpupool_mempool_create(const char *name, size_t size,
 						 size_t align, unsigned int min_nr,
 						 gfp_t gfp);
+
+/**
+ * pcpupool_mempool_alloc() - an element, zeroed on every CPU
+ * @pool: the pool
+ * @gfp: the caller's constraint; atomic or NOIO/NOFS callers never wait
+ *
+ * Context: any if @gfp cannot sleep or is constrained; an unconstrained
+ * sleepable caller may sleep in its own allocation.
+ * Return: an element, or NULL (at once for a constrained caller).
+ */
 void __percpu *pcpupool_mempool_alloc(struct pcpupool_mempool *pool, gfp_t gfp);
+
+/**
+ * pcpupool_mempool_free() - give an element back (to the reserve if short)
+ * @pool: the pool it came from
+ * @elem: the element (NULL is a no-op)
+ *
+ * Context: any.
+ */
 void pcpupool_mempool_free(struct pcpupool_mempool *pool, void __percpu *elem);
+
+/**
+ * pcpupool_mempool_resize() - change the reserve's size
+ * @pool: the pool
+ * @min_nr: the new reserve
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for an absurd @min_nr, -ENOMEM if memory ran out.
+ */
 int pcpupool_mempool_resize(struct pcpupool_mempool *pool, unsigned int min_nr);
+
+/**
+ * pcpupool_mempool_destroy() - free the pool and its reserve
+ * @pool: the pool, or NULL
+ *
+ * Elements still out stay allocated (WARN): free them with pcpupool_free().
+ *
+ * Context: process context; no other use of @pool may run concurrently.
+ */
 void pcpupool_mempool_destroy(struct pcpupool_mempool *pool);
+
+/**
+ * pcpupool_mempool_get_stats() - a snapshot of a pool's counters
+ * @pool: the pool
+ * @st: filled in (see stats.h)
+ *
+ * Context: any.
+ */
 void pcpupool_mempool_get_stats(struct pcpupool_mempool *pool,
 				struct pcpupool_mempool_stats *st);
 
 /* unit_off[cpu]: the same for every chunk; set at module load. */
 extern const unsigned long *pcpupool_unit_off;
 
-/* CPU @cpu's copy of @ptr: one load and one add. */
+/**
+ * pcpupool_ptr() - CPU @cpu's copy of @ptr: one load and one add
+ * @ptr: pcpupool memory
+ * @cpu: a possible CPU
+ *
+ * Context: any.
+ * Return: the address of @cpu's copy.
+ */
 static inline void *pcpupool_ptr(const void __percpu *ptr, int cpu)
 {
 	return (void *)((unsigned long)(__force const void *)ptr +
@@ -128,10 +228,15 @@ static inline void *pcpupool_ptr(const void __percpu *ptr, int cpu)
 #define pcpupool_typed_ptr(ptr, cpu) \
 	((typeof(*(ptr)) *)pcpupool_ptr((const void __percpu *)(ptr), cpu))
 
-/*
- * A u64 percpu counter: pcpupool_alloc(sizeof(u64), sizeof(u64), gfp).
- * Adding is IRQ-safe on the local CPU (local64_add is one non-locked RMW
- * instruction on x86) with preemption disabled around it; no shared atomic.
+/**
+ * pcpupool_counter_add() - add to this CPU's copy of a u64 counter
+ * @ctr: pcpupool_alloc(sizeof(u64), sizeof(u64), gfp)
+ * @delta: what to add
+ *
+ * IRQ-safe on the local CPU (local64_add is one non-locked RMW instruction
+ * on x86) with preemption disabled around it; no shared atomic.
+ *
+ * Context: any.
  */
 static inline void pcpupool_counter_add(void __percpu *ctr, s64 delta)
 {
@@ -140,6 +245,13 @@ static inline void pcpupool_counter_add(void __percpu *ctr, s64 delta)
 	preempt_enable();
 }
 
+/**
+ * pcpupool_counter_sum() - the sum of a u64 counter over the possible CPUs
+ * @ctr: as pcpupool_counter_add()
+ *
+ * Context: any.
+ * Return: the sum (not a snapshot: others may add meanwhile).
+ */
 static inline u64 pcpupool_counter_sum(void __percpu *ctr)
 {
 	u64 sum = 0;
