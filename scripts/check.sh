@@ -168,7 +168,7 @@ table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' host $((passed - hp0)) $((failed 
 "$here/kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
-group kunit kunit kunit PCPUPOOL_MIN_PASS=50
+group kunit kunit kunit PCPUPOOL_MIN_PASS=51
 group kasan kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_kasan pcpupool_kunit.kasan_proof=1"
 group lockdep kunit kunit PCPUPOOL_MIN_PASS=2 PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
@@ -180,7 +180,7 @@ group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
 group lockdep-negative-control-io kunit one PCPUPOOL_MEM=512 \
 	PCPUPOOL_APPEND="${lockdep_args/pcpupool_lockdep/pcpupool_lockdep.test_lockdep_noio*} pcpupool.test_unsafe_gfp=1" \
 	PCPUPOOL_EXPECT="possible circular locking dependency" PCPUPOOL_REASON="pcpupool_io_reclaim"
-group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=80 PCPUPOOL_APPEND="kunit.filter_glob=none"
+group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=100 PCPUPOOL_APPEND="kunit.filter_glob=none"
 declare -A neg_reason=([fail]='not ok [0-9]+ test_negative_fail'
 	    [warn]='WARNING: .*deliberate WARN for the runner self-test|deliberate WARN for the runner self-test'
 	    [leak]='unreferenced object 0x[0-9a-f]+ \(size 256\)')	# kmalloc(200): kmalloc-256
@@ -197,7 +197,7 @@ group context-negative-control kunit 'must-fail:rec.locked_with_fs_or_io' \
 # caller sleeps for the refill, and test_reserve_honoured must catch it.
 group mempool-wait-negative-control kunit 'must-fail:not ok [0-9]+ test_reserve_honoured' \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_mempool.test_reserve_honoured pcpupool.test_mempool_wait=1"
-group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=80
+group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=84
 group swap swap guest:pcpupool-swap PCPUPOOL_MIN_PASS=16 PCPUPOOL_MEM=384
 group stock smoke one
 group stock-6.1 smoke one PCPUPOOL_SERIES=6.1
