@@ -29,7 +29,7 @@ $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ {
 	if (m ~ /failures/) adv = (k + 1) / (o + 1)
 	else if (m ~ /pairs\/s/ || w ~ /^2-CPU/) adv = (k > 0 ? o / k : 1)
 	else adv = (o > 0 ? k / o : 1)
-	if (adv <= 0) adv = 0.01
+	if (adv < 0.06) adv = 0.06	# off the left edge: shown at it
 	t = target(w, m)
 	gsub(/"/, "", w)
 	printf "%d\t\"%s (%s)\"\t%g\t%s\n", n++, w, m, adv, (t > 0 ? t : "NaN")

@@ -25,14 +25,21 @@ grep -q "unit_size *: 32768" $D/stats && ok "stats show unit_size 32768" || bad 
 rmmod pcpupool
 insmod /modules/pcpupool.ko || exit 1
 
-# write VALUE FILE: prints the shell's view of the write (0 = success)
+# write VALUE FILE: succeeds if the write succeeded.  A refused write must
+# be refused with EINVAL: any other error (EFAULT, ENOMEM, ...) is reported
+# and counts as a success here, so that the caller's "refused" check fails.
 # "NL" stands for a lone newline (an empty write is no write(2) at all).
+# (dd does the write: busybox's printf says nothing when a write fails,
+# dd names the error.)
 try_write() {
 	if [ "$1" = NL ]; then
-		printf '\n' > "$2" 2>/dev/null
+		printf '\n' | dd of="$2" bs=4096 2> /tmp/werr
 	else
-		printf '%s' "$1" > "$2" 2>/dev/null
-	fi
+		printf '%s' "$1" | dd of="$2" bs=4096 2> /tmp/werr
+	fi && return 0
+	grep -q "Invalid argument" /tmp/werr && return 1
+	echo "pcpupool-debugfs: write of '$1' to $2 failed, but not with EINVAL: $(cat /tmp/werr)"
+	return 0
 }
 
 for f in low_watermark high_watermark target_cap caching; do
@@ -61,10 +68,12 @@ echo 2 > $D/low_watermark; echo 4 > $D/high_watermark
 # on every writable file (the shell cannot hold a NUL in a variable).
 for f in low_watermark high_watermark target_cap caching balance hold_atomic mempool_demo; do
 	for nul in '3\000' '3\000xyz' '1\000'; do
-		if printf "$nul" > $D/$f 2>/dev/null; then
+		if printf "$nul" | dd of=$D/$f bs=4096 2> /tmp/werr; then
 			bad "$f accepted '$nul'"
+		elif grep -q "Invalid argument" /tmp/werr; then
+			ok "$f refused '$nul' with EINVAL"
 		else
-			ok "$f refused '$nul'"
+			bad "$f refused '$nul', but not with EINVAL: $(cat /tmp/werr)"
 		fi
 	done
 done
@@ -148,6 +157,8 @@ insmod /modules/pcpupool.ko
 if insmod /modules/pcpupool_kunit.ko; then
 	rmmod pcpupool 2>/dev/null && bad "pcpupool unloaded under a user" || ok "rmmod refused while pcpupool_kunit uses it"
 	rmmod pcpupool_kunit
+else
+	bad "the user module did not load: rmmod-under-a-user not checked"
 fi
 rmmod pcpupool
 # Load/unload 100 times: no vmap area, no vmalloc space, nothing left.
