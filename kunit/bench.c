@@ -40,7 +40,7 @@
 
 static char *workloads = "all";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,exhaust,bulk,sleepable,scale,burst");
+MODULE_PARM_DESC(workloads, "all, or a comma list: pairs,mempool,exhaust,bulk,counters,sleepable,scale,burst");
 
 static bool want(const char *w)
 {
@@ -324,6 +324,64 @@ static void bench_bulk(void)
 	kfree(a);
 }
 
+/*
+ * ---- 2d. counters: pcpupool_counter_add() vs this_cpu_add() on a kernel
+ * percpu u64, and pcpupool_counter_sum() vs a for_each_possible_cpu sum ----
+ */
+static u64 bench_sink;
+
+static void bench_counters(void)
+{
+	u64 __percpu *kc = alloc_percpu(u64);
+	void __percpu *pc = pcpupool_alloc(sizeof(u64), sizeof(u64), GFP_KERNEL);
+	u64 *a = kmalloc_array(2 * RUNS, sizeof(u64), GFP_KERNEL), *b = a + RUNS;
+	u64 sink = 0;
+	int r, i, cpu;
+
+	if (!kc || !pc || !a)
+		goto out;
+	for (r = 0; r < RUNS; r++) {
+		u64 t0 = ktime_get_ns();
+
+		for (i = 0; i < 10 * BATCH; i++)
+			pcpupool_counter_add(pc, 1);
+		a[r] = (ktime_get_ns() - t0) * 10 / BATCH;	/* x100 per op */
+		t0 = ktime_get_ns();
+		for (i = 0; i < 10 * BATCH; i++)
+			this_cpu_add(*kc, 1);
+		b[r] = (ktime_get_ns() - t0) * 10 / BATCH;
+	}
+	sort(a, RUNS, sizeof(u64), cmp_u64, NULL);
+	sort(b, RUNS, sizeof(u64), cmp_u64, NULL);
+	row("u64 counter add vs this_cpu_add", "median ns/op x100", a[RUNS / 2], b[RUNS / 2],
+	    true, "target >= 0.8");
+	for (r = 0; r < RUNS; r++) {
+		u64 t0 = ktime_get_ns();
+
+		for (i = 0; i < BATCH; i++)
+			sink += pcpupool_counter_sum(pc);
+		a[r] = (ktime_get_ns() - t0) / BATCH;
+		t0 = ktime_get_ns();
+		for (i = 0; i < BATCH; i++) {
+			u64 s = 0;
+
+			for_each_possible_cpu(cpu)
+				s += *per_cpu_ptr(kc, cpu);
+			sink += s;
+		}
+		b[r] = (ktime_get_ns() - t0) / BATCH;
+	}
+	sort(a, RUNS, sizeof(u64), cmp_u64, NULL);
+	sort(b, RUNS, sizeof(u64), cmp_u64, NULL);
+	row("u64 counter sum vs kernel percpu sum", "median ns/op", a[RUNS / 2], b[RUNS / 2], true,
+	    "target >= 0.8");
+	WRITE_ONCE(bench_sink, sink);	/* the sums are used */
+out:
+	free_percpu(kc);
+	pcpupool_free(pc);
+	kfree(a);
+}
+
 /* ---- 3. sleepable: 100 000 live allocations, freed in random order ---- */
 #define NLIVE 100000
 
@@ -561,6 +619,8 @@ static int __init bench_init(void)
 		bench_exhausted();
 	if (want("bulk"))
 		bench_bulk();
+	if (want("counters"))
+		bench_counters();
 	if (want("sleepable"))
 		bench_sleepable();
 	if (want("scale"))

@@ -222,7 +222,65 @@ static void test_bulk(struct kunit *test)
 	CHECK_CONSISTENT(test);
 }
 
+/* The this_cpu-style accessors, on one CPU, for several element types. */
+struct acc_arg {
+	u64 __percpu *c64;
+	u32 __percpu *c32;
+	u8 __percpu *c8;
+	bool same_ptr;
+};
+
+static int acc_on_cpu(void *arg)
+{
+	struct acc_arg *a = arg;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		pcpupool_this_cpu_inc(a->c64);
+		pcpupool_this_cpu_add(a->c32, 3);
+		pcpupool_this_cpu_inc(a->c8);
+	}
+	pcpupool_this_cpu_dec(a->c64);
+	pcpupool_counter_add(a->c64, 100);
+	preempt_disable();
+	a->same_ptr = pcpupool_this_ptr(a->c64) ==
+		      pcpupool_typed_ptr(a->c64, smp_processor_id());
+	preempt_enable();
+	return 0;
+}
+
+static void test_accessors(struct kunit *test)
+{
+	struct acc_arg a = {
+		.c64 = pcpupool_alloc(sizeof(u64), sizeof(u64), GFP_KERNEL),
+		.c32 = pcpupool_alloc(sizeof(u32), sizeof(u32), GFP_KERNEL),
+		.c8 = pcpupool_alloc(1, 1, GFP_KERNEL),
+	};
+	int cpu = cpumask_last(cpu_online_mask), c, me;
+
+	KUNIT_ASSERT_TRUE(test, a.c64 && a.c32 && a.c8);
+	smp_call_on_cpu(cpu, acc_on_cpu, &a, false);
+	KUNIT_EXPECT_TRUE(test, a.same_ptr);
+	for_each_possible_cpu(c) {
+		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c64, c), c == cpu ? 109ULL : 0ULL);
+		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c32, c), c == cpu ? 30U : 0U);
+		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c8, c), c == cpu ? 10 : 0);
+	}
+	KUNIT_EXPECT_EQ(test, pcpupool_counter_sum(a.c64), 109ULL);
+	KUNIT_EXPECT_EQ(test, pcpupool_sum(a.c32), 30U);
+	preempt_disable();
+	me = smp_processor_id();
+	pcpupool_this_cpu_write(a.c32, 7);
+	KUNIT_EXPECT_EQ(test, pcpupool_this_cpu_read(a.c32), 7U);
+	preempt_enable();
+	KUNIT_EXPECT_EQ(test, pcpupool_sum(a.c32), me == cpu ? 7U : 37U);
+	pcpupool_free(a.c64);
+	pcpupool_free(a.c32);
+	pcpupool_free(a.c8);
+}
+
 static struct kunit_case cache_cases[] = {
+	KUNIT_CASE(test_accessors),
 	KUNIT_CASE(test_bulk),
 	KUNIT_CASE(test_hit_takes_no_lock),
 	KUNIT_CASE(test_free_on_another_cpu),

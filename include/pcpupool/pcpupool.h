@@ -32,6 +32,8 @@
 #include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <asm/local.h>
 #include <asm/local64.h>
 #include "stats.h"
 
@@ -228,21 +230,115 @@ static inline void *pcpupool_ptr(const void __percpu *ptr, int cpu)
 #define pcpupool_typed_ptr(ptr, cpu) \
 	((typeof(*(ptr)) *)pcpupool_ptr((const void __percpu *)(ptr), cpu))
 
+/* This CPU's unit offset (set at module load), for the accessors below. */
+DECLARE_PER_CPU_READ_MOSTLY(unsigned long, pcpupool_this_unit_off);
+
+/**
+ * pcpupool_this_ptr() - this CPU's copy of pcpupool memory
+ * @ptr: pcpupool memory (any element type)
+ *
+ * One this_cpu_read() of the unit offset and one add.  The result is this
+ * CPU's only while the caller cannot migrate (preemption or IRQs off).
+ *
+ * Context: any, with preemption disabled.
+ * Return: a pointer of @ptr's type to this CPU's copy.
+ */
+#define pcpupool_this_ptr(ptr)						\
+	((typeof(*(ptr)) *)((unsigned long)(__force const void *)(ptr) +	\
+			    raw_cpu_read(pcpupool_this_unit_off)))
+
+/**
+ * pcpupool_this_cpu_read() - read this CPU's copy
+ * @ptr: pcpupool memory of a scalar type
+ *
+ * Context: any.
+ * Return: the value.
+ */
+#define pcpupool_this_cpu_read(ptr)					\
+({									\
+	typeof(*(ptr)) __v;						\
+	preempt_disable_notrace();					\
+	__v = READ_ONCE(*pcpupool_this_ptr(ptr));			\
+	preempt_enable_notrace();					\
+	__v;								\
+})
+
+/**
+ * pcpupool_this_cpu_write() - write this CPU's copy
+ * @ptr: pcpupool memory of a scalar type
+ * @val: the value
+ *
+ * Context: any.
+ */
+#define pcpupool_this_cpu_write(ptr, val)				\
+do {									\
+	preempt_disable_notrace();					\
+	WRITE_ONCE(*pcpupool_this_ptr(ptr), (val));			\
+	preempt_enable_notrace();					\
+} while (0)
+
+/**
+ * pcpupool_this_cpu_add() - add to this CPU's copy, IRQ-safe on this CPU
+ * @ptr: pcpupool memory of an integer type
+ * @val: what to add
+ *
+ * The add is one instruction on x86 for the common sizes (as this_cpu_add
+ * is), with IRQs off around it otherwise; preemption is off so that the
+ * copy stays this CPU's.  No shared atomic.
+ *
+ * Context: any.
+ */
+#define pcpupool_this_cpu_add(ptr, val)					\
+do {									\
+	typeof(*(ptr)) *__p;						\
+	unsigned long __flags;						\
+	preempt_disable_notrace();					\
+	__p = pcpupool_this_ptr(ptr);					\
+	if (sizeof(*__p) == sizeof(long)) {				\
+		local_add((val), (local_t *)__p);			\
+	} else {							\
+		raw_local_irq_save(__flags);				\
+		*__p += (val);						\
+		raw_local_irq_restore(__flags);				\
+	}								\
+	preempt_enable_notrace();					\
+} while (0)
+
+#define pcpupool_this_cpu_inc(ptr) pcpupool_this_cpu_add(ptr, 1)
+#define pcpupool_this_cpu_dec(ptr) pcpupool_this_cpu_add(ptr, -1)
+
+/**
+ * pcpupool_sum() - the sum of every possible CPU's copy
+ * @ptr: pcpupool memory of an integer type
+ *
+ * Context: any.
+ * Return: the sum, in @ptr's type (not a snapshot: others may add meanwhile).
+ */
+#define pcpupool_sum(ptr)						\
+({									\
+	typeof(*(ptr)) __s = 0;						\
+	int __cpu;							\
+	for_each_possible_cpu(__cpu)					\
+		__s += READ_ONCE(*(typeof(*(ptr)) *)pcpupool_ptr(	\
+			(const void __percpu *)(ptr), __cpu));		\
+	__s;								\
+})
+
 /**
  * pcpupool_counter_add() - add to this CPU's copy of a u64 counter
  * @ctr: pcpupool_alloc(sizeof(u64), sizeof(u64), gfp)
  * @delta: what to add
  *
- * IRQ-safe on the local CPU (local64_add is one non-locked RMW instruction
- * on x86) with preemption disabled around it; no shared atomic.
+ * As pcpupool_this_cpu_add() for a u64 (local64_add: one non-locked RMW
+ * instruction on x86).
  *
  * Context: any.
  */
 static inline void pcpupool_counter_add(void __percpu *ctr, s64 delta)
 {
-	preempt_disable();
-	local64_add(delta, (local64_t *)pcpupool_ptr(ctr, smp_processor_id()));
-	preempt_enable();
+	preempt_disable_notrace();
+	local64_add(delta, (local64_t *)pcpupool_this_ptr((u64 __percpu *)ctr));
+	preempt_enable_notrace();
 }
 
 /**
@@ -254,12 +350,7 @@ static inline void pcpupool_counter_add(void __percpu *ctr, s64 delta)
  */
 static inline u64 pcpupool_counter_sum(void __percpu *ctr)
 {
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += local64_read((local64_t *)pcpupool_ptr(ctr, cpu));
-	return sum;
+	return pcpupool_sum((u64 __percpu *)ctr);
 }
 
 #endif /* PCPUPOOL_H */

@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <pcpupool/pcpupool.h>
 #include "port.h"
 #include "port_internal.h"
@@ -22,6 +23,14 @@ MODULE_PARM_DESC(unit_size,
 
 const unsigned long *pcpupool_unit_off;
 EXPORT_SYMBOL_GPL(pcpupool_unit_off);
+
+/*
+ * This CPU's unit offset, in the kernel's own percpu memory: one
+ * this_cpu_read() gives the accessors of pcpupool.h their CPU's copy
+ * (no smp_processor_id(), no load of the table).
+ */
+DEFINE_PER_CPU_READ_MOSTLY(unsigned long, pcpupool_this_unit_off);
+EXPORT_PER_CPU_SYMBOL_GPL(pcpupool_this_unit_off);
 
 /* The public API: thin wrappers over the core (module/api.cpp). */
 void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp)
@@ -269,7 +278,7 @@ int pcpu_fault_armed;	/* stays 0 */
 
 static int __init pcpupool_init(void)
 {
-	int ret;
+	int ret, cpu;
 
 	if (unit_size < 32 * 1024 || unit_size > 16 * 1024 * 1024 ||
 	    unit_size % PAGE_SIZE) {
@@ -286,6 +295,8 @@ static int __init pcpupool_init(void)
 	ret = pcpupool_core_init(unit_size);
 	if (ret)
 		goto err_debugfs;
+	for_each_possible_cpu(cpu)
+		per_cpu(pcpupool_this_unit_off, cpu) = pcpupool_unit_off[cpu];
 	/* Files appear only once the core they show is ready. */
 	pcpupool_core_debugfs_init();
 	pr_info("pcpupool: loaded, unit_size %u, %u units\n", unit_size,
