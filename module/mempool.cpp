@@ -90,6 +90,7 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->size_ = size;
 	mp->align_ = max<u32>(align, kTagBytes);
 	mp->min_nr_ = min_nr;
+	mp->deficit_ = i32(min_nr); // the reserve starts empty
 	{
 		MutexGuard g(mempools_mutex);
 		mp->id_ = id_get();
@@ -245,7 +246,7 @@ void* Mempool::take_reserve(bool* kick)
 		Mag* m = mag(irq.cpu());
 		SpinGuard mg(m->lock);
 		if (m->count) {
-			m->loaned++;
+			left_reserve();
 			inc(cstats(irq.cpu())->magazine);
 			set_count(m, m->count - 1);
 			return m->elems[m->count];
@@ -268,14 +269,13 @@ void* Mempool::take_reserve(bool* kick)
 		m->elems[m->count] = depot_[--depot_count_];
 		set_count(m, m->count + 1);
 	}
-	m->loaned++;
+	left_reserve();
 	inc(cstats(cpu)->depot);
 	return depot_[--depot_count_];
 }
 
 // Depot lock held, depot empty: one element from the first other CPU whose
-// magazine has one.  It is loaned by this CPU's magazine, so that a free
-// here gives it back to the reserve.
+// magazine has one.
 void* Mempool::steal_locked(int cpu)
 {
 	depot_lock_.assert_held();
@@ -293,9 +293,7 @@ void* Mempool::steal_locked(int cpu)
 	}
 	if (!elem)
 		return nullptr;
-	Mag* m = mag(cpu);
-	SpinGuard mg(m->lock);
-	m->loaned++;
+	left_reserve();
 	inc(cstats(cpu)->depot);
 	return elem;
 }
@@ -377,43 +375,83 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
 	return p;
 }
 
-// @user: a caller's free (counted); otherwise an internal move (drains).
-void Mempool::free_to_depot_or_allocator(void* elem, bool user)
+// The reserve's shortfall, deficit_ = min_nr - (depot + magazines), is the
+// one number that decides whether an element enters the reserve: a free
+// or a refill takes one unit of it (only while it is positive) before it
+// puts an element in, a reserve hit gives one back.  So the reserve never
+// grows past min_nr, whichever CPU frees what (issue: a per-magazine loan
+// count, decremented only by a free on the same CPU, let cross-CPU frees
+// over-fill it).  One atomic on a shared line per reserve operation; the
+// reserve is the path taken when the allocator has already failed.
+bool Mempool::take_deficit()
 {
-	bool keep;
+	i32 d = __atomic_load_n(&deficit_, __ATOMIC_RELAXED);
+	while (d > 0) {
+		if (__atomic_compare_exchange_n(&deficit_, &d, d - 1, true, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+void Mempool::left_reserve() { __atomic_fetch_add(&deficit_, 1, __ATOMIC_RELAXED); }
+
+// An element of the reserve moves to the depot (drains, hotplug); if the
+// depot has no room it leaves the reserve for the allocator.
+void Mempool::to_depot(void* elem)
+{
+	bool kept;
 	{
 		SpinIrqGuard g(depot_lock_);
 		depot_ops_++;
-		keep = present_locked() < min_nr_ && depot_count_ < depot_cap_;
-		if (keep)
+		kept = depot_count_ < depot_cap_;
+		if (kept)
 			depot_[depot_count_++] = elem;
-		CpuStats* s = cstats(pcpu_this_cpu());
-		if (user && keep)
-			inc(s->frees_depot);
-		else if (user)
-			inc(s->frees_allocator);
 	}
-	if (!keep)
+	if (!kept) {
+		left_reserve();
 		g_pool.free_elem(elem);
+	}
 }
 
 void Mempool::free(void* elem)
 {
 	if (!elem || !check_free(elem))
 		return;
+	if (!take_deficit()) {
+		// The reserve is full: back to the allocator.
+		g_pool.free_elem(elem);
+		IrqGuard irq;
+		inc(cstats(irq.cpu())->frees_allocator);
+		return;
+	}
 	{
 		IrqGuard irq;
 		Mag* m = mag(irq.cpu());
 		SpinGuard mg(m->lock);
-		if (m->loaned && m->count < kMagSize) {
-			m->loaned--;
+		if (m->count < kMagSize) {
 			m->elems[m->count] = elem;
 			set_count(m, m->count + 1);
 			inc(cstats(irq.cpu())->frees_magazine);
 			return;
 		}
 	}
-	free_to_depot_or_allocator(elem, true);
+	bool kept;
+	{
+		SpinIrqGuard g(depot_lock_);
+		depot_ops_++;
+		kept = depot_count_ < depot_cap_;
+		if (kept) {
+			depot_[depot_count_++] = elem;
+			inc(cstats(pcpu_this_cpu())->frees_depot);
+		}
+	}
+	if (!kept) { // cannot happen while depot_cap_ >= min_nr; stay exact anyway
+		left_reserve();
+		g_pool.free_elem(elem);
+		IrqGuard irq;
+		inc(cstats(irq.cpu())->frees_allocator);
+	}
 }
 
 // The refill work: top the depot up to min_nr, allocating with GFP_KERNEL
@@ -431,17 +469,22 @@ void Mempool::refill()
 int Mempool::refill_rounds(int rounds)
 {
 	for (int round = 0; round < rounds; round++) {
-		u32 want;
-		void* surplus = nullptr;
-		{
+		i32 want = __atomic_load_n(&deficit_, __ATOMIC_RELAXED);
+		if (round == 0) {
 			SpinIrqGuard g(depot_lock_);
-			refill_runs_ += round == 0;
-			u32 present = present_locked();
-			want = present < min_nr_ ? min_nr_ - present : 0;
-			if (!want && present > min_nr_ && depot_count_)
-				surplus = depot_[--depot_count_];
+			refill_runs_++;
 		}
-		if (surplus) {
+		if (want < 0) {
+			// A surplus (resize went down): one back from the depot.
+			void* surplus = nullptr;
+			{
+				SpinIrqGuard g(depot_lock_);
+				if (depot_count_)
+					surplus = depot_[--depot_count_];
+			}
+			if (!surplus)
+				return 0;
+			left_reserve();
 			g_pool.free_elem(surplus);
 			continue;
 		}
@@ -449,7 +492,7 @@ int Mempool::refill_rounds(int rounds)
 			return 0;
 		void* batch[16];
 		u32 n = 0;
-		for (; n < min(want, 16u); n++) {
+		for (; n < min(u32(want), 16u); n++) {
 			batch[n] = g_pool.alloc(size_, align_, Gfp::kernel().with(pcpu_gfp.nowarn),
 						tag(false));
 			if (!batch[n])
@@ -458,8 +501,7 @@ int Mempool::refill_rounds(int rounds)
 		u32 used = 0, reserved;
 		{
 			SpinIrqGuard g(depot_lock_);
-			while (used < n && present_locked() < min_nr_ &&
-			       depot_count_ < depot_cap_) {
+			while (used < n && depot_count_ < depot_cap_ && take_deficit()) {
 				depot_[depot_count_++] = batch[used++];
 				refills_++;
 			}
@@ -469,7 +511,7 @@ int Mempool::refill_rounds(int rounds)
 			pcpu_trace_mempool_refill(name_, used, reserved);
 		for (u32 i = used; i < n; i++)
 			g_pool.free_elem(batch[i]);
-		if (n < min(want, 16u))
+		if (n < min(u32(want), 16u))
 			return kENOMEM; // out of memory: the next kick retries
 	}
 	return 1;
@@ -481,9 +523,7 @@ void Mempool::drain_local()
 {
 	Mag* m = mag(pcpu_this_cpu());
 	while (void* elem = pop_local(m))
-		free_to_depot_or_allocator(elem, false);
-	SpinGuard mg(m->lock);
-	m->loaned = 0;
+		to_depot(elem);
 }
 
 // CPU hotplug teardown: @cpu is dead; only a thief may still look at its
@@ -499,11 +539,8 @@ void Mempool::cpu_dead(int cpu)
 		}
 		if (!elem)
 			break;
-		free_to_depot_or_allocator(elem, false);
+		to_depot(elem);
 	}
-	IrqGuard irq;
-	SpinGuard mg(m->lock);
-	m->loaned = 0;
 }
 
 int Mempool::resize(u32 new_min)
@@ -527,24 +564,14 @@ int Mempool::resize(u32 new_min)
 			depot_ = bigger;
 			depot_cap_ = new_min + kMagSize;
 		}
+		__atomic_fetch_add(&deficit_, i32(new_min) - i32(min_nr_), __ATOMIC_RELAXED);
 		min_nr_ = new_min;
 	}
 	delete[] old;
-	// Magazines back to the depot (or the allocator), then fix the depot.
+	// Magazines back to the depot, then the refill trims a surplus or
+	// tops the reserve up.  -ENOMEM only if memory ran out; users taking
+	// elements concurrently just make the refill go on.
 	pcpu_on_each_cpu(drain_ipi, this);
-	for (;;) {
-		void* surplus = nullptr;
-		{
-			SpinIrqGuard g(depot_lock_);
-			if (present_locked() > min_nr_ && depot_count_)
-				surplus = depot_[--depot_count_];
-		}
-		if (!surplus)
-			break;
-		g_pool.free_elem(surplus);
-	}
-	// -ENOMEM only if memory ran out; users taking elements concurrently
-	// just make the refill go on.
 	int ret;
 	while ((ret = refill_rounds(64)) > 0)
 		pcpu_cond_resched();

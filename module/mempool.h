@@ -20,19 +20,22 @@
 // The reserve is per-CPU magazines in front of a shared depot (Bonwick's
 // magazines; SLUB's sheaves).  A CPU's magazine is used with IRQs off on
 // that CPU, under its own spinlock, which only a thief (below) ever
-// contends: alloc and free that hit it take no shared lock and write no
-// shared cache line.  A magazine that runs empty takes half a magazine of
-// elements from the depot under the depot spinlock; a free whose CPU owes
-// the reserve nothing goes to the depot while the reserve is below min_nr.
+// contends: alloc and free that hit it take no shared lock; they update one
+// shared counter, the reserve's shortfall (deficit_ = min_nr - elements in
+// the reserve), with one atomic.  A free puts its element into the reserve
+// (this CPU's magazine, or the depot when that is full) only if it can
+// take a unit of the shortfall, else it goes back to the allocator: the
+// reserve never exceeds min_nr, whichever CPU frees what.  A magazine that
+// runs empty takes half a magazine of elements from the depot under the
+// depot spinlock.
 // When the depot is empty too, the caller steals one element from another
 // CPU's magazine (depot lock, then that magazine's lock): every element of
 // the reserve is reachable from every CPU, so min_nr is a guarantee
 // wherever the caller runs, not only on the CPU that freed the elements.
 // Lock order: depot -> magazine; a magazine lock is never held while
-// another lock is taken.  `loaned` counts the reserve elements a magazine handed out, so
-// that a free on the same CPU knows, locally, that the reserve wants the
-// element back.  The refill work (unbound workqueue, GFP_KERNEL) tops the
-// depot up to min_nr; it allocates with no pool lock held.  A CPU that goes
+// another lock is taken.  The refill work (GFP_KERNEL, on another CPU)
+// fills the shortfall into the depot, or trims a surplus after a resize;
+// it allocates with no pool lock held.  A CPU that goes
 // offline has its magazine drained by the cpuhp teardown callback;
 // resize() drains all of them by IPI.
 //
@@ -87,7 +90,6 @@ private:
 	struct Mag {
 		SpinLock lock; // IRQs off: the owner, or a thief under the depot lock
 		u32 count; // elems[0..count) are ready
-		u32 loaned; // reserve elements handed out by this magazine
 		void* elems[kMagSize];
 	};
 	struct CpuStats {
@@ -108,12 +110,16 @@ private:
 	void zero(void* elem) const;
 	u32 present_locked() const; // depot + magazines; depot lock held
 	void kick_refill();
-	void free_to_depot_or_allocator(void* elem, bool user);
+	[[nodiscard]] bool take_deficit();
+	void left_reserve();
+	void to_depot(void* elem);
 
 	char name_[32] = {};
 	u32 size_ = 0;
 	u32 align_ = 0;
 	u32 min_nr_ = 0; // changed by resize() under depot_lock_
+	// min_nr_ - (depot + magazines): atomics only (mempool.cpp).
+	i32 deficit_ = 0;
 	u8 id_ = 0; // element tag id, 0 = unchecked
 	void* mags_ = nullptr; // percpu Mag (pcpupool memory)
 	void* stats_ = nullptr; // percpu CpuStats

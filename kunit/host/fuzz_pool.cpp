@@ -39,7 +39,8 @@
 //   any       aligned, zeroed on every possible CPU;
 //   mempool   constrained callers never sleep and get NULL only when the
 //             allocator has no fit and the depot and their magazine are
-//             empty; a free below min_nr grows the reserve by one; create
+//             empty; a free below min_nr grows the reserve by one, at or
+//             above it leaves it; the reserve never exceeds min_nr; create
 //             and resize leave exactly min_nr.
 // After every operation: g_pool.check(); the set of allocations in the
 // chunks equals the model's owners exactly (nothing leaked, nothing owned
@@ -330,6 +331,8 @@ void verify()
 		for (u32 o = 0; o < P.nr_out; o++)
 			want(P.out[o].p, P.size);
 		pcpupool_mempool_stats st = env::mstats(P.mp);
+		if (st.reserved > P.min_nr)
+			FAILF("mempool %u: reserve %llu above min_nr %u", k, st.reserved, P.min_nr);
 		if (st.outstanding != P.nr_out || st.in_magazines != in_mags ||
 		    st.reserved != in_mags + mp->depot_count_)
 			FAILF("mempool %u stats: outstanding %llu (model %u) in_magazines %llu (%u) reserved %llu (%u)",
@@ -681,8 +684,8 @@ void mp_free(Pool_& P, u32 i, bool oracle)
 	if (!oracle)
 		return;
 	// "A free puts the element into the reserve while the reserve is below
-	// min_nr"; above it, a magazine that lent elements may still keep it.
-	if (before < P.min_nr ? after != before + 1 : after > before + 1)
+	// min_nr", and never above it.
+	if (before < P.min_nr ? after != before + 1 : after != before)
 		FAILF("mempool free: reserve %llu -> %llu with min_nr %u", (unsigned long long)before,
 		      (unsigned long long)after, P.min_nr);
 }
@@ -766,9 +769,8 @@ void op_hotplug(model::Input& in)
 			continue;
 		Mempool::Mag* m = mp_of(P)->mag(cpu);
 		u64 now = env::mstats(P.mp).reserved;
-		if (m->count || m->loaned)
-			FAILF("mempool %u: dead CPU %d's magazine not drained (%u, loaned %u)", k, cpu, m->count,
-			      m->loaned);
+		if (m->count)
+			FAILF("mempool %u: dead CPU %d's magazine not drained (%u)", k, cpu, m->count);
 		if (!S.event && (now > reserved[k] || now < min<u64>(reserved[k], P.min_nr)))
 			FAILF("mempool %u: CPU %d offline: reserve %llu -> %llu (min_nr %u)", k, cpu,
 			      (unsigned long long)reserved[k], (unsigned long long)now, P.min_nr);

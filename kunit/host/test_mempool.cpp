@@ -251,7 +251,7 @@ HT_CASE(Mempool, CpuOfflineDrains)
 	HT_EXPECT(mp_of(mp)->mag(2)->count > 0, "CPU 2's magazine is empty");
 	unsigned long long reserved = mstats(mp).reserved;
 	HT_EXPECT(host_cpu_offline(2) == 0, "offline");
-	HT_EXPECT(mp_of(mp)->mag(2)->count == 0 && mp_of(mp)->mag(2)->loaned == 0, "not drained");
+	HT_EXPECT(mp_of(mp)->mag(2)->count == 0, "not drained");
 	HT_EXPECT(mstats(mp).reserved == reserved, "drain lost elements: %llu -> %llu", reserved,
 		  mstats(mp).reserved);
 	host_cpu_online(2);
@@ -378,6 +378,39 @@ HT_CASE(Mempool, MisuseRefused)
 // Element tags carry a 7-bit pool id: the 128th live pool gets id 0 and is
 // unchecked, as mempool.h documents (misuse of its elements cannot be told
 // from a plain allocation's); it still works.
+// Elements taken from the reserve on one CPU and freed on another: the
+// reserve comes back to min_nr and never above it, however the frees move
+// between CPUs (issue 19, item 5: per-magazine loan counts over-filled it).
+HT_CASE(Mempool, ReserveExactAcrossCpus)
+{
+	Env e;
+	pcpupool_mempool* mp = pcpupool_mempool_create("t_x", 32, 8, 8, pcpu_gfp.kernel);
+	HT_ASSERT(mp, "create");
+	for (int round = 0; round < 20; round++) {
+		void* p[8];
+		host_set_cpu(round % 4);
+		fail_allocator(true);
+		for (auto& q : p)
+			q = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait);
+		fail_allocator(false);
+		// An allocator element, freed on the CPU that took the reserve
+		// after the reserve came back through another CPU: it must go
+		// back to the allocator.
+		void* extra = pcpupool_mempool_alloc(mp, pcpu_gfp.kernel);
+		host_set_cpu((round + 1) % 4);
+		for (auto& q : p)
+			pcpupool_mempool_free(mp, q);
+		host_set_cpu(round % 4);
+		pcpupool_mempool_free(mp, extra);
+		HT_EXPECT(mstats(mp).reserved == 8, "round %d: reserve %llu, min_nr 8", round,
+			  mstats(mp).reserved);
+		pcpupool_test_mempool_flush(mp);
+		HT_EXPECT(mstats(mp).reserved == 8, "round %d after the refill: reserve %llu", round,
+			  mstats(mp).reserved);
+	}
+	pcpupool_mempool_destroy(mp);
+}
+
 HT_CASE(Mempool, IdsRunOut)
 {
 	Env e;
