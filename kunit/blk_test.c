@@ -236,9 +236,14 @@ static void test_miss_then_retry(struct kunit *test)
 	pcpub_account(d, a, PCPUB_WRITE, 2048, false);
 	KUNIT_EXPECT_EQ(test, astats(d).retried, 1ULL);
 
-	/* pcpupool failing, refill blocked: exactly the reserve (4) */
+	/*
+	 * pcpupool failing, refill blocked: exactly the reserve (4).  The
+	 * refill is blocked by holding the allocator mutex, which only the
+	 * locked layer takes: the per-CPU front end off meanwhile.
+	 */
 	for (i = 0; i < 5; i++)
 		c[i] = fake_css(test);
+	pcpupool_test_set_caching(0);
 	pcpupool_test_hold_mutex(1);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
 	sw = switches();
@@ -247,6 +252,7 @@ static void test_miss_then_retry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, switches(), sw);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	pcpupool_test_hold_mutex(0);
+	pcpupool_test_set_caching(1);
 	st = astats(d);
 	KUNIT_EXPECT_EQ(test, st.served, 5ULL);
 	KUNIT_EXPECT_EQ(test, st.missed, 3ULL);
