@@ -450,10 +450,9 @@ void Pool::destroy_chunk(Chunk* c, const MutexCtx& m)
 		nr++;
 	}
 	{
+		// The caller took the chunk's pages out of nr_populated_ and
+		// nr_empty_pop_ when it took the chunk off the slot lists.
 		SpinIrqGuard g(lock_);
-		nr_populated_ -= nr;
-		// The chunk was empty: its populated pages were all empty ones.
-		nr_empty_pop_ -= nr;
 		st_.nr_chunk_destroy++;
 	}
 	flush_and_free(&pages, nr);
@@ -623,9 +622,8 @@ void Pool::exit()
 				SpinIrqGuard g(lock_);
 				List<Chunk, &Chunk::slot_node>::remove(c);
 				// Live allocations are dropped with the chunk.
-				u32 empty = c->map.nr_empty_populated();
-				u32 pop = c->map.nr_populated();
-				nr_empty_pop_ += pop - empty;
+				nr_empty_pop_ -= c->map.nr_empty_populated();
+				nr_populated_ -= c->map.nr_populated();
 			}
 			destroy_chunk(c, m);
 		}

@@ -163,6 +163,11 @@ void Pool::balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>
 			empty_pop -= victim->map.nr_populated();
 			List<Chunk, &Chunk::slot_node>::remove(victim);
 			victim->slot = -1; // leaves the index below
+			// Its pages leave the counts now, not when it is destroyed
+			// after a grace period: the rest of this run (and check())
+			// must not count them as empty populated pages.
+			nr_empty_pop_ -= victim->map.nr_empty_populated();
+			nr_populated_ -= victim->map.nr_populated();
 			victims.push_back(victim);
 		}
 	}
@@ -174,6 +179,8 @@ void Pool::balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>
 		SpinIrqGuard g(lock_);
 		while (Chunk* c = victims.front()) {
 			List<Chunk, &Chunk::slot_node>::remove(c);
+			nr_empty_pop_ += c->map.nr_empty_populated();
+			nr_populated_ += c->map.nr_populated();
 			relocate(c);
 		}
 		return;

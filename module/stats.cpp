@@ -151,8 +151,12 @@ const char* Pool::check()
 			return err;
 		if (i && index_->c[i - 1]->base() >= c->base())
 			return "chunk index not sorted";
-		empty += c->map.nr_empty_populated();
-		pop += c->map.nr_populated();
+		// Chunks off the slot lists (being created or destroyed) are
+		// not in the global counts.
+		if (c->slot >= 0) {
+			empty += c->map.nr_empty_populated();
+			pop += c->map.nr_populated();
+		}
 		// Tags only at the start of live allocations.
 		for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
 			u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);

@@ -231,7 +231,7 @@ static inline void *pcpupool_ptr(const void __percpu *ptr, int cpu)
 	((typeof(*(ptr)) *)pcpupool_ptr((const void __percpu *)(ptr), cpu))
 
 /* This CPU's unit offset (set at module load), for the accessors below. */
-DECLARE_PER_CPU_READ_MOSTLY(unsigned long, pcpupool_this_unit_off);
+DECLARE_PER_CPU(unsigned long, pcpupool_this_unit_off);
 
 /**
  * pcpupool_this_ptr() - this CPU's copy of pcpupool memory

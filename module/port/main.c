@@ -29,7 +29,7 @@ EXPORT_SYMBOL_GPL(pcpupool_unit_off);
  * this_cpu_read() gives the accessors of pcpupool.h their CPU's copy
  * (no smp_processor_id(), no load of the table).
  */
-DEFINE_PER_CPU_READ_MOSTLY(unsigned long, pcpupool_this_unit_off);
+DEFINE_PER_CPU(unsigned long, pcpupool_this_unit_off);
 EXPORT_PER_CPU_SYMBOL_GPL(pcpupool_this_unit_off);
 
 /* The public API: thin wrappers over the core (module/api.cpp). */
