@@ -16,7 +16,13 @@
 #                 lock creates a chunk: no lockdep report
 #   lockdep-neg   the same with pcpupool.test_unsafe_gfp=1 (GFP_KERNEL under
 #                 the mutex, as Linux 6.12 does): lockdep MUST report a
-#                 circular dependency, proving the proof can fail
+#                 circular dependency, proving the proof can fail; one boot
+#                 for the FS half (fs_reclaim), one for the IO half
+#                 (pcpupool_io_reclaim)
+#   context-negative-control, mempool-wait-negative-control
+#                 the recorder's and the never-wait proofs with their
+#                 deliberately broken variants: each must fail, for its
+#                 stated reason
 #   debugfs       malformed input to every debugfs file and module parameter
 #   runner-selftest-{fail,warn,leak}
 #                 a failing KUnit case, a WARN, a kmemleak leak: each boot
