@@ -233,9 +233,8 @@ echo
 printf '%-30s %7s %7s %8s %9s %8s\n' group passed failed skipped "min pass" time
 printf '%s\n' "${table[@]}"
 echo
-if [ $skipped -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
+# Skipped cases are the proof cases of other boots (see the table); the
+# closing line is the plain one CI reads.
+[ $skipped = 0 ] || echo "($skipped KUnit cases skipped: each runs in its own boot above)"
+echo "$passed passed, $failed failed"
 [ $failed = 0 ]
