@@ -251,51 +251,7 @@ static void drive_reclaim(struct kunit *test)
 		   n, atomic_read(&shrinker_in_reclaim));
 }
 
-static void test_lockdep_nofs_under_fs_lock(struct kunit *test)
-{
-	struct pcpupool_stats st0, st1;
-	struct shrinker *s;
-	void __percpu *p[MAX_UNITS] = {};
-	int i;
-
-	if (!lockdep_proof)
-		kunit_skip(test, "runs in the lockdep boot (pcpupool_kunit.lockdep_proof=1)");
-	s = shrinker_alloc(0, "pcpupool-test");
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->count_objects = test_count;
-	s->scan_objects = test_scan;
-	s->seeks = 0;
-	shrinker_register(s);
-	drive_reclaim(test);
-	KUNIT_EXPECT_GT(test, atomic_read(&shrinker_in_reclaim), 0);
-
-	pcpupool_get_stats(&st0);
-	mutex_lock(&fs_lock_m);
-	for (i = 0; i < MAX_UNITS; i++) {
-		p[i] = pcpupool_alloc(st0.unit_size, PAGE_SIZE, GFP_NOFS);
-		pcpupool_get_stats(&st1);
-		if (!p[i] || st1.nr_chunk_create > st0.nr_chunk_create)
-			break;
-	}
-	mutex_unlock(&fs_lock_m);
-	KUNIT_EXPECT_NOT_NULL(test, p[0]);
-	KUNIT_EXPECT_GE(test, st1.nr_chunk_create - st0.nr_chunk_create, 1ULL);
-	for (i = 0; i < MAX_UNITS; i++)
-		pcpupool_free(p[i]);
-	shrinker_free(s);
-	pcpupool_test_flush_balance();
-}
-
-/*
- * The IO half.  lockdep's fs_reclaim map sees only __GFP_FS; pcpupool's own
- * map (pcpupool_io_reclaim, port/mem.c) is "acquired" by every internal
- * allocation that may enter IO reclaim and held by IO that reclaim may wait
- * for (pcpupool_lockdep_io_begin/end: pcpupool_blk's submission).  First a
- * GFP_KERNEL caller makes a chunk (under the mutex, everything is NOIO: no
- * mutex -> IO edge), then IO makes one with GFP_NOIO (IO -> mutex).  With
- * test_unsafe_gfp=1 the first step records mutex -> IO and the second
- * closes the cycle: lockdep must report it.
- */
+/* Whole-unit allocations with @gfp until one made a chunk: how many did. */
 static int make_chunk(struct kunit *test, gfp_t gfp, void __percpu **p)
 {
 	struct pcpupool_stats st0, st1;
@@ -312,6 +268,43 @@ static int make_chunk(struct kunit *test, gfp_t gfp, void __percpu **p)
 	return st1.nr_chunk_create - st0.nr_chunk_create;
 }
 
+static void test_lockdep_nofs_under_fs_lock(struct kunit *test)
+{
+	struct shrinker *s;
+	void __percpu *p[MAX_UNITS] = {};
+	int i, created;
+
+	if (!lockdep_proof)
+		kunit_skip(test, "runs in the lockdep boot (pcpupool_kunit.lockdep_proof=1)");
+	s = shrinker_alloc(0, "pcpupool-test");
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->count_objects = test_count;
+	s->scan_objects = test_scan;
+	s->seeks = 0;
+	shrinker_register(s);
+	drive_reclaim(test);
+	KUNIT_EXPECT_GT(test, atomic_read(&shrinker_in_reclaim), 0);
+
+	mutex_lock(&fs_lock_m);
+	created = make_chunk(test, GFP_NOFS, p);
+	mutex_unlock(&fs_lock_m);
+	KUNIT_EXPECT_GE(test, created, 1);
+	for (i = 0; i < MAX_UNITS; i++)
+		pcpupool_free(p[i]);
+	shrinker_free(s);
+	pcpupool_test_flush_balance();
+}
+
+/*
+ * The IO half.  lockdep's fs_reclaim map sees only __GFP_FS; pcpupool's own
+ * map (pcpupool_io_reclaim, port/mem.c) is "acquired" by every internal
+ * allocation that may enter IO reclaim and held by IO that reclaim may wait
+ * for (pcpupool_lockdep_io_begin/end: pcpupool_blk's submission).  First a
+ * GFP_KERNEL caller makes a chunk (under the mutex, everything is NOIO: no
+ * mutex -> IO edge), then IO makes one with GFP_NOIO (IO -> mutex).  With
+ * test_unsafe_gfp=1 the first step records mutex -> IO and the second
+ * closes the cycle: lockdep must report it.
+ */
 static void test_lockdep_noio_under_io(struct kunit *test)
 {
 	void __percpu *a[MAX_UNITS] = {}, *b[MAX_UNITS] = {};

@@ -14,14 +14,6 @@ namespace {
 const unsigned kKernel = pcpu_gfp.kernel;
 const unsigned kNowait = pcpu_gfp.nowait | pcpu_gfp.nowarn;
 
-bool consistent(int line)
-{
-	const char* err = pcpupool_test_check();
-	if (err)
-		ht_fail(__FILE__, line, "g_pool.check(): %s", err);
-	return !err;
-}
-#define CONSISTENT() consistent(__LINE__)
 
 // Spinlocks the calling thread takes over @n atomic 64 B pairs on CPU 0.
 unsigned long long locks_over_pairs(int n)

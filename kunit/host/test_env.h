@@ -123,4 +123,15 @@ inline host_counters counters()
 	return c;
 }
 
+// g_pool.check() after a step: fails the test, at the caller's line, with
+// what broke.
+inline bool consistent(const char* file, int line)
+{
+	const char* err = pcpupool_test_check();
+	if (err)
+		ht_fail(file, line, "g_pool.check(): %s", err);
+	return !err;
+}
+#define CONSISTENT() env::consistent(__FILE__, __LINE__)
+
 } // namespace env

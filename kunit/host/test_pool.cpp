@@ -17,14 +17,6 @@ namespace {
 
 const unsigned kKernel = pcpu_gfp.kernel;
 
-bool consistent(int line)
-{
-	const char* err = pcpupool_test_check();
-	if (err)
-		ht_fail(__FILE__, line, "g_pool.check(): %s", err);
-	return !err;
-}
-#define CONSISTENT() consistent(__LINE__)
 
 } // namespace
 
@@ -501,7 +493,7 @@ HT_CASE(Pool, FaultEverySite)
 				HT_EXPECT(zeroed(p, 6000), "site %d skip %d: not zeroed", site, skip);
 				scribble(p, 6000, 7);
 			}
-			if (!consistent(__LINE__))
+			if (!consistent(__FILE__, __LINE__))
 				return;
 			void* q = pcpupool_alloc(6000, 8, kKernel);
 			HT_EXPECT(q && zeroed(q, 6000), "site %d skip %d: no recovery", site, skip);
