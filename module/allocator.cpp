@@ -80,11 +80,18 @@ Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
 	return Placement{};
 }
 
+// @bytes of every possible CPU's copy of @p: the hand-out zeroing of every
+// path (unit_off_[cpu] is the same for every chunk).
+void Pool::zero_copies(void* p, u32 bytes) const
+{
+	uptr a = reinterpret_cast<uptr>(p);
+	for (u32 cpu : possible_cpus())
+		pcpu_memset(reinterpret_cast<void*>(a + unit_off_[cpu]), 0, bytes);
+}
+
 void Pool::zero(const Placement& pl, u32 bytes)
 {
-	for (u32 cpu : possible_cpus())
-		pcpu_memset(reinterpret_cast<void*>(pl.chunk->addr(cpu, pl.off * kMinAllocBytes)),
-			    0, bytes);
+	zero_copies(reinterpret_cast<void*>(pl.chunk->base() + pl.off * kMinAllocBytes), bytes);
 }
 
 // ---- allocation --------------------------------------------------------

@@ -258,6 +258,8 @@ private:
 	bool queued() const { return __atomic_load_n(&balance_queued_, __ATOMIC_RELAXED); }
 	void set_queued(bool v) { __atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED); }
 	void zero(const Placement& pl, u32 bytes);
+	void zero_copies(void* p, u32 bytes) const;
+	static bool fault_atomic();
 	void free_impl(void* p, bool elem);
 	static bool refuse_tag(u8 tv);
 	static void warn_tag_refusal(const void* p, u8 tv);

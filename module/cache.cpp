@@ -90,6 +90,14 @@ int Pool::class_of(usize bytes, usize align)
 	return cls;
 }
 
+// Test builds: the fault switch of the atomic path, consulted only once a
+// test armed one (a load, not a call, on the fast path).
+bool Pool::fault_atomic()
+{
+	return PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
+	       pcpu_fault_should_fail(PCPU_SITE_ATOMIC);
+}
+
 // IRQs off.  @p leaves the front end for a user: its class byte says
 // "out", a mempool element gets its tag, and the counters move.
 void Pool::hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic)
@@ -207,8 +215,7 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 		IrqGuard irq; // this CPU's cache; also an RCU read-side section
 		CpuCache* cc = cache(irq.cpu());
 		auto& s = cc->cls[cls];
-		if (atomic && PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
-		    pcpu_fault_should_fail(PCPU_SITE_ATOMIC)) {
+		if (atomic && fault_atomic()) {
 			bump(cc->ctr[cls].fails);
 			return nullptr;
 		}
@@ -249,11 +256,8 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 				    class_align(cls) / kMinAllocBytes, bytes, tag, ctx, cls);
 		return p; // zeroed by alloc_sleepable
 	}
-	if (p) {
-		uptr a = reinterpret_cast<uptr>(p);
-		for (u32 cpu : possible_cpus())
-			pcpu_memset(reinterpret_cast<void*>(a + unit_off_[cpu]), 0, bytes);
-	}
+	if (p)
+		zero_copies(p, bytes);
 	return p;
 }
 
@@ -361,9 +365,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 		IrqGuard irq;
 		CpuCache* cc = cache(irq.cpu());
 		auto& s = cc->cls[cls];
-		if (!(atomic &&
-		      PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
-		      pcpu_fault_should_fail(PCPU_SITE_ATOMIC))) {
+		if (!(atomic && fault_atomic())) {
 			while (got < n) {
 				if (!s.count) {
 					if (atomic && exhausted(cls))
@@ -388,7 +390,9 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
-	// A sleepable caller gets the rest from the slow path.
+	// What came from the cache is zeroed here; the slow path zeroes its own.
+	for (u32 i = 0; i < got; i++)
+		zero_copies(out[i], bytes);
 	for (; got < n && !atomic; got++) {
 		out[got] = alloc(bytes, align, gfp);
 		if (!out[got])
@@ -399,11 +403,6 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 		for (u32 i = 0; i < n; i++)
 			out[i] = nullptr;
 		return kENOMEM;
-	}
-	for (u32 i = 0; i < n; i++) {
-		uptr a = reinterpret_cast<uptr>(out[i]);
-		for (u32 cpu : possible_cpus())
-			pcpu_memset(reinterpret_cast<void*>(a + unit_off_[cpu]), 0, bytes);
 	}
 	return 0;
 }
