@@ -26,12 +26,6 @@
 #include "../module/core_api.h"
 #include "util.h"
 
-#define CHECK_CONSISTENT(test)                                          \
-	do {                                                            \
-		const char *__err = pcpupool_test_check();              \
-		KUNIT_EXPECT_PTR_EQ_MSG(test, __err, NULL, "%s", __err); \
-	} while (0)
-
 static struct pcpupool_stats stats(void)
 {
 	struct pcpupool_stats st;
@@ -47,37 +41,37 @@ static void test_alloc_zeroed(struct kunit *test)
 {
 	static const size_t sizes[] = { 1, 8, 64, 500, 4096, 10000 };
 	struct pcpupool_stats before = stats(), after;
-	void __percpu *p;
+	struct pcpupool_mem p;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 		KUNIT_EXPECT_TRUE(test, kt_zeroed(p, sizes[i]));
 		kt_fill(p, sizes[i], 0xa5);
 		pcpupool_free(p);
 		/* The same memory comes back zeroed. */
 		p = pcpupool_alloc(sizes[i], 8, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 		KUNIT_EXPECT_TRUE(test, kt_zeroed(p, sizes[i]));
 		pcpupool_free(p);
 	}
 	after = stats();
 	KUNIT_EXPECT_EQ(test, after.nr_alloc - before.nr_alloc, 2 * ARRAY_SIZE(sizes));
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
-	pcpupool_free(NULL);
+	pcpupool_free(KT_NO_MEM);
 	CHECK_CONSISTENT(test);
 }
 
 static void test_alloc_alignment(struct kunit *test)
 {
-	void __percpu *p[13];
+	struct pcpupool_mem p[13];
 	size_t align;
 	int i = 0, cpu;
 
 	for (align = 1; align <= PAGE_SIZE; align *= 2, i++) {
 		p[i] = pcpupool_alloc(24, align, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(p[i]));
 		for_each_possible_cpu(cpu)
 			KUNIT_EXPECT_EQ(test, (unsigned long)pcpupool_ptr(p[i], cpu) % align, 0);
 	}
@@ -90,10 +84,10 @@ static void test_alloc_alignment(struct kunit *test)
 static void test_unit_layout(struct kunit *test)
 {
 	struct pcpupool_stats st = stats();
-	void __percpu *p = pcpupool_alloc(64, 64, GFP_KERNEL);
+	struct pcpupool_mem p = pcpupool_alloc(64, 64, GFP_KERNEL);
 	int cpu;
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	KUNIT_EXPECT_GE(test, st.unit_size, 32 * 1024ULL);
 	for_each_possible_cpu(cpu) {
 		KUNIT_EXPECT_EQ(test, pcpupool_unit_off[cpu], cpu * st.unit_size);
@@ -106,12 +100,12 @@ static void test_unit_layout(struct kunit *test)
 static void test_largest(struct kunit *test)
 {
 	struct pcpupool_stats st = stats();
-	void __percpu *p = pcpupool_alloc(st.unit_size, PAGE_SIZE, GFP_KERNEL);
+	struct pcpupool_mem p = pcpupool_alloc(st.unit_size, PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	KUNIT_EXPECT_TRUE(test, kt_zeroed(p, st.unit_size));
-	KUNIT_EXPECT_NULL(test, pcpupool_alloc(st.unit_size + 1, 4,
-					       GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(pcpupool_alloc(st.unit_size + 1, 4,
+					       GFP_KERNEL | __GFP_NOWARN)));
 	pcpupool_free(p);
 	CHECK_CONSISTENT(test);
 }
@@ -122,7 +116,7 @@ static void test_largest(struct kunit *test)
 static void test_isolation(struct kunit *test)
 {
 	const int n = 600;
-	void __percpu **p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	struct pcpupool_mem *p = kcalloc(n, sizeof(*p), GFP_KERNEL);
 	size_t *sz = kcalloc(n, sizeof(*sz), GFP_KERNEL);
 	struct rnd_state rnd;
 	int i;
@@ -133,7 +127,7 @@ static void test_isolation(struct kunit *test)
 	for (i = 0; i < n; i++) {
 		sz[i] = 1 + prandom_u32_state(&rnd) % (i % 10 ? 200 : 3000);
 		p[i] = pcpupool_alloc(sz[i], 1 << (prandom_u32_state(&rnd) % 7), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(p[i]));
 		kt_fill(p[i], sz[i], i);
 	}
 	/* Free a third, reallocate into the holes, then verify everything. */
@@ -141,7 +135,7 @@ static void test_isolation(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, kt_filled(p[i], sz[i], i));
 		pcpupool_free(p[i]);
 		p[i] = pcpupool_alloc(sz[i], 4, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(p[i]));
 		KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], sz[i]));
 		kt_fill(p[i], sz[i], i);
 	}
@@ -176,7 +170,7 @@ static void test_many_live(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, sorted);
 	for (i = 0; i < n; i++) {
-		p[i] = (unsigned long)pcpupool_alloc(64, 8, GFP_KERNEL);
+		p[i] = pcpupool_addr(pcpupool_alloc(64, 8, GFP_KERNEL));
 		KUNIT_ASSERT_NE(test, p[i], 0UL);
 		if ((i & 1023) == 0)
 			cond_resched();
@@ -194,7 +188,7 @@ static void test_many_live(struct kunit *test)
 		swap(p[i], p[j]);
 	}
 	for (i = 0; i < n; i++)
-		pcpupool_free((void __percpu *)p[i]);
+		pcpupool_free(KT_MEM(p[i]));
 	after = stats();
 	KUNIT_EXPECT_EQ(test, after.nr_misuse, before.nr_misuse);
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
@@ -212,11 +206,11 @@ static void test_many_live(struct kunit *test)
  */
 static void test_numa_local(struct kunit *test)
 {
-	void __percpu *p = pcpupool_alloc(128, 8, GFP_KERNEL);
+	struct pcpupool_mem p = pcpupool_alloc(128, 8, GFP_KERNEL);
 	nodemask_t seen = NODE_MASK_NONE, want = NODE_MASK_NONE;
 	int cpu;
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	for_each_possible_cpu(cpu) {
 		struct page *page = vmalloc_to_page(pcpupool_ptr(p, cpu));
 		int node = cpu_to_node(cpu);
@@ -241,7 +235,7 @@ static DEFINE_SPINLOCK(test_lock);
 
 static void test_atomic_contexts(struct kunit *test)
 {
-	void __percpu *p[64];
+	struct pcpupool_mem p[64];
 	unsigned long flags;
 	int i;
 
@@ -255,8 +249,8 @@ static void test_atomic_contexts(struct kunit *test)
 		p[i] = pcpupool_alloc(32, 8, GFP_NOWAIT);
 	local_bh_enable();
 	for (i = 0; i < 64; i++) {
-		KUNIT_EXPECT_NOT_NULL(test, p[i]);
-		if (p[i]) {
+		KUNIT_EXPECT_TRUE(test, KT_HAS(p[i]));
+		if (KT_HAS(p[i])) {
 			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 32));
 			kt_fill(p[i], 32, i);
 		}
@@ -275,16 +269,22 @@ static void test_atomic_contexts(struct kunit *test)
 static void test_atomic_fails_then_refills(struct kunit *test)
 {
 	struct pcpupool_stats st;
-	void __percpu *p;
+	struct pcpupool_mem p;
 	u64 failed;
 
 	KUNIT_ASSERT_EQ(test, pcpupool_test_set_watermarks(0, 0, 0), 0);
+	/*
+	 * A balance run that saw atomic demand (the tests before this one)
+	 * keeps its headroom; the second, quiet, run trims to the targets
+	 * (seen in CI: 6 empty populated pages after one run).
+	 */
+	pcpupool_test_flush_balance();
 	pcpupool_test_flush_balance();
 	st = stats();
 	KUNIT_ASSERT_EQ(test, st.empty_pop_pages, 0);
 	failed = st.atomic_alloc_failed;
 	p = pcpupool_alloc(PAGE_SIZE, PAGE_SIZE, GFP_NOWAIT | __GFP_NOWARN);
-	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(p));
 	KUNIT_EXPECT_EQ(test, stats().atomic_alloc_failed, failed + 1);
 
 	KUNIT_ASSERT_EQ(test, pcpupool_test_set_watermarks(2, 4, 64), 0);
@@ -292,7 +292,7 @@ static void test_atomic_fails_then_refills(struct kunit *test)
 	st = stats();
 	KUNIT_EXPECT_GE(test, st.empty_pop_pages, 2ULL);
 	p = pcpupool_alloc(PAGE_SIZE, PAGE_SIZE, GFP_NOWAIT);
-	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(p));
 	pcpupool_free(p);
 	CHECK_CONSISTENT(test);
 }
@@ -303,17 +303,22 @@ static void test_atomic_fails_then_refills(struct kunit *test)
 static void test_watermarks_after_burst(struct kunit *test)
 {
 	const int n = 2048;
-	void __percpu **p = kcalloc(n, sizeof(*p), GFP_KERNEL);
+	struct pcpupool_mem *p = kcalloc(n, sizeof(*p), GFP_KERNEL);
 	struct pcpupool_stats st, idle, peak;
 	int i, got = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	pcpupool_test_flush_balance();
-	pcpupool_test_flush_balance();
+	/*
+	 * Idle means quiet: the adaptive headroom of earlier tests' atomic
+	 * demand decays only over quiet runs, and a burst served from it
+	 * would populate nothing (seen in CI).  Same decay as after the burst.
+	 */
+	for (i = 0; i < 16; i++)
+		pcpupool_test_flush_balance();
 	idle = stats();
 	for (i = 0; i < n; i++) {
 		p[i] = pcpupool_alloc(64, 8, GFP_NOWAIT | __GFP_NOWARN);
-		got += !!p[i];
+		got += KT_HAS(p[i]);
 		if (i % 256 == 255)
 			usleep_range(1000, 2000);	/* let the balance work run */
 	}
@@ -349,7 +354,7 @@ struct stress_ctx;
 struct stress_timer {
 	struct hrtimer timer;
 	struct stress_ctx *ctx;
-	void __percpu *p;
+	struct pcpupool_mem p;
 };
 
 struct stress_ctx {
@@ -364,14 +369,14 @@ static enum hrtimer_restart stress_timer_fn(struct hrtimer *t)
 	struct stress_timer *st = container_of(t, struct stress_timer, timer);
 	struct stress_ctx *c = st->ctx;
 
-	if (st->p) {
+	if (KT_HAS(st->p)) {
 		if (!kt_filled(st->p, 48, 0x77))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(st->p);
-		st->p = NULL;
+		st->p = KT_NO_MEM;
 	}
 	st->p = pcpupool_alloc(48, 16, GFP_ATOMIC | __GFP_NOWARN);
-	if (st->p) {
+	if (KT_HAS(st->p)) {
 		if (!kt_zeroed(st->p, 48))
 			atomic_inc(&c->corrupt);
 		kt_fill(st->p, 48, 0x77);
@@ -395,7 +400,7 @@ static int stress_start_timer(void *arg)
 static int stress_thread(void *arg)
 {
 	struct stress_ctx *c = arg;
-	void __percpu *live[32] = {};
+	struct pcpupool_mem live[32] = {};
 	size_t sz[32] = {};
 	struct rnd_state rnd;
 	int i, k;
@@ -403,11 +408,11 @@ static int stress_thread(void *arg)
 	prandom_seed_state(&rnd, (u64)current->pid);
 	for (i = 0; i < 1500; i++) {
 		k = prandom_u32_state(&rnd) % 32;
-		if (live[k]) {
+		if (KT_HAS(live[k])) {
 			if (!kt_filled(live[k], sz[k], k))
 				atomic_inc(&c->corrupt);
 			pcpupool_free(live[k]);
-			live[k] = NULL;
+			live[k] = KT_NO_MEM;
 		} else {
 			gfp_t gfp = (i & 1) ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
 
@@ -417,7 +422,7 @@ static int stress_thread(void *arg)
 			live[k] = pcpupool_alloc(sz[k], 8, (i % 5 == 0) ? GFP_ATOMIC | __GFP_NOWARN : gfp);
 			if (i % 5 == 0)
 				local_bh_enable();
-			if (live[k]) {
+			if (KT_HAS(live[k])) {
 				if (!kt_zeroed(live[k], sz[k]))
 					atomic_inc(&c->corrupt);
 				kt_fill(live[k], sz[k], k);
@@ -428,7 +433,7 @@ static int stress_thread(void *arg)
 			cond_resched();
 	}
 	for (k = 0; k < 32; k++) {
-		if (live[k] && !kt_filled(live[k], sz[k], k))
+		if (KT_HAS(live[k]) && !kt_filled(live[k], sz[k], k))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(live[k]);
 	}
@@ -464,7 +469,7 @@ static void test_concurrency(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		struct stress_timer *st = &c->timers[cpu];
 
-		if (st->p && !kt_filled(st->p, 48, 0x77))
+		if (KT_HAS(st->p) && !kt_filled(st->p, 48, 0x77))
 			atomic_inc(&c->corrupt);
 		pcpupool_free(st->p);
 	}
@@ -487,22 +492,23 @@ static void test_concurrency(struct kunit *test)
 static void test_misuse(struct kunit *test)
 {
 	struct pcpupool_stats before = stats(), after;
-	void __percpu *p = pcpupool_alloc(64, 8, GFP_KERNEL);
+	struct pcpupool_mem p = pcpupool_alloc(64, 8, GFP_KERNEL);
 	void *foreign = kmalloc(64, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 	/* quiet variants first: no WARN with __GFP_NOWARN */
-	KUNIT_EXPECT_NULL(test, pcpupool_alloc(0, 8, GFP_KERNEL | __GFP_NOWARN));
-	KUNIT_EXPECT_NULL(test, pcpupool_alloc(8, 3, GFP_KERNEL | __GFP_NOWARN));
-	KUNIT_EXPECT_NULL(test, pcpupool_alloc(8, 2 * PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(pcpupool_alloc(0, 8, GFP_KERNEL | __GFP_NOWARN)));
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(pcpupool_alloc(8, 3, GFP_KERNEL | __GFP_NOWARN)));
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(pcpupool_alloc(8, 2 * PAGE_SIZE,
+								GFP_KERNEL | __GFP_NOWARN)));
 
-	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
-	KUNIT_EXPECT_NULL(test, pcpupool_alloc(0, 8, GFP_KERNEL));
-	pcpupool_free((void __percpu *)((char __force *)p + 4));	/* not a start */
+	pr_info("pcpupool-test: expect-splat-begin WARNING :: task=kunit_try_catch :: pcpupool: bad request: size 0 :: free of a pointer inside an allocation :: double free or never allocated :: free of a pointer pcpupool does not own\n");
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(pcpupool_alloc(0, 8, GFP_KERNEL)));
+	pcpupool_free(KT_MEM(pcpupool_addr(p) + 4));	/* not a start */
 	pcpupool_free(p);
 	pcpupool_free(p);						/* double free */
-	pcpupool_free((void __percpu __force *)foreign);		/* foreign */
+	pcpupool_free(KT_MEM(foreign));					/* foreign */
 	pr_info("pcpupool-test: expect-splat-end\n");
 
 	after = stats();

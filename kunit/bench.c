@@ -34,6 +34,7 @@
 #include <linux/vmalloc.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "util.h"
 
 #define RUNS 101	/* timed runs per workload: median and p99 over these */
 #define BATCH 100	/* pairs per timed run */
@@ -64,11 +65,17 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* ---- 1. atomic pairs ---- */
+/*
+ * Both allocators through one token type: the kernel's percpu pointer, or
+ * the address in a pcpupool handle (pcpupool memory is not __percpu).
+ */
+#define TOKEN(h)	((void __percpu __force *)pcpupool_addr(h))
+
 typedef void __percpu *(*alloc_fn)(size_t size, gfp_t gfp);
 typedef void (*free_fn)(void __percpu *p);
 
-static void __percpu *ours_alloc(size_t size, gfp_t gfp) { return pcpupool_alloc(size, 8, gfp); }
-static void ours_free(void __percpu *p) { pcpupool_free(p); }
+static void __percpu *ours_alloc(size_t size, gfp_t gfp) { return TOKEN(pcpupool_alloc(size, 8, gfp)); }
+static void ours_free(void __percpu *p) { pcpupool_free(KT_MEM(p)); }
 static void __percpu *kern_alloc(size_t size, gfp_t gfp) { return __alloc_percpu_gfp(size, 8, gfp); }
 static void kern_free(void __percpu *p) { free_percpu(p); }
 
@@ -136,8 +143,8 @@ static void *kmp_alloc_fail(gfp_t gfp, void *data)
 
 static struct pcpupool_mempool *bench_ours_mp;
 static mempool_t *bench_kern_mp;
-static void __percpu *mp_ours_alloc(size_t size, gfp_t gfp) { return pcpupool_mempool_alloc(bench_ours_mp, gfp); }
-static void mp_ours_free(void __percpu *p) { pcpupool_mempool_free(bench_ours_mp, p); }
+static void __percpu *mp_ours_alloc(size_t size, gfp_t gfp) { return TOKEN(pcpupool_mempool_alloc(bench_ours_mp, gfp)); }
+static void mp_ours_free(void __percpu *p) { pcpupool_mempool_free(KT_MEM(p), bench_ours_mp); }
 static void __percpu *mp_kern_alloc(size_t size, gfp_t gfp) { return (void __percpu __force *)mempool_alloc(bench_kern_mp, gfp); }
 static void mp_kern_free(void __percpu *p) { mempool_free((void __force *)p, bench_kern_mp); }
 
@@ -245,7 +252,7 @@ static void bench_exhausted(void)
 	fo = time_failures(ours_alloc, ours_free, a, &extra_o);
 	time_pairs(mp_ours_alloc, mp_ours_free, 64, GFP_NOWAIT, pa);
 	for (i = 0; i < n; i++)
-		pcpupool_free(held[i]);
+		pcpupool_free(KT_MEM(held[i]));
 	pcpupool_test_hold_mutex(0);
 	pr_info("pcpupool-bench: exhausted pcpupool after %d x 64 B\n", n);
 
@@ -278,7 +285,7 @@ out:
  */
 static u64 time_bulk(unsigned int n, bool bulk, u64 *ns)
 {
-	void __percpu *p[64];
+	struct pcpupool_mem p[64];
 	unsigned int i;
 	int r, b;
 
@@ -333,12 +340,12 @@ static u64 bench_sink;
 static void bench_counters(void)
 {
 	u64 __percpu *kc = alloc_percpu(u64);
-	void __percpu *pc = pcpupool_alloc(sizeof(u64), sizeof(u64), GFP_KERNEL);
+	struct pcpupool_u64 pc = pcpupool_new(struct pcpupool_u64, GFP_KERNEL);
 	u64 *a = kmalloc_array(2 * RUNS, sizeof(u64), GFP_KERNEL), *b = a + RUNS;
 	u64 sink = 0;
 	int r, i, cpu;
 
-	if (!kc || !pc || !a)
+	if (!kc || pcpupool_is_null(pc) || !a)
 		goto out;
 	for (r = 0; r < RUNS; r++) {
 		u64 t0 = ktime_get_ns();
@@ -520,15 +527,30 @@ static int burst(alloc_fn a, free_fn f, int n, void __percpu **p)
 
 static void burst_row(int n, const char *when, void __percpu **p)
 {
-	char name[64];
+	struct pcpupool_stats s0, s1;
+	char name[64], note[128];
+	u64 t0, t1;
 	int fo, fk;
 
+	/*
+	 * The note says what the refill did while pcpupool's burst ran: the
+	 * balance runs and unit pages populated, against the burst's length
+	 * and the headroom it started with (empty populated unit pages).
+	 */
+	pcpupool_get_stats(&s0);
+	t0 = ktime_get_ns();
 	fo = burst(ours_alloc, ours_free, n, p);
+	t1 = ktime_get_ns();
+	pcpupool_get_stats(&s1);
+	snprintf(note, sizeof(note),
+		 "0 is best; pcpupool: %llu us, headroom %llu pages, refill %llu kicks %llu runs %llu pages",
+		 (t1 - t0) / 1000, s0.empty_pop_pages, s1.nr_kick - s0.nr_kick,
+		 s1.nr_balance - s0.nr_balance, s1.nr_populate - s0.nr_populate);
 	if (strcmp(when, "cold"))
 		msleep(2000);
 	fk = burst(kern_alloc, kern_free, n, p);
 	snprintf(name, sizeof(name), "atomic burst %d x 64 B, %s", n, when);
-	row(name, "failures", fo, fk, false, "0 is best");
+	row(name, "failures", fo, fk, false, note);
 }
 
 /*
@@ -569,7 +591,7 @@ static int mix_set(void *data, u64 val)
 	if (!val) {
 		if (mix[which]) {
 			for (i = 0; i < NMIX; i++)
-				which ? free_percpu(mix[which][i]) : pcpupool_free(mix[which][i]);
+				which ? free_percpu(mix[which][i]) : pcpupool_free(KT_MEM(mix[which][i]));
 			vfree(mix[which]);
 			mix[which] = NULL;
 			mix_bytes[which] = 0;
@@ -588,7 +610,7 @@ static int mix_set(void *data, u64 val)
 		size_t size = r < 60 ? 8 : r < 85 ? 16 + 8 * (r % 6) : r < 97 ? 256 : 2048;
 
 		mix[which][i] = which ? __alloc_percpu_gfp(size, 8, GFP_KERNEL)
-				      : pcpupool_alloc(size, 8, GFP_KERNEL);
+				      : TOKEN(pcpupool_alloc(size, 8, GFP_KERNEL));
 		if (mix[which][i])
 			mix_bytes[which] += size;
 	}

@@ -500,12 +500,14 @@ static void sum_add(struct pcpub_sum *total, const struct pcpub_sum *s)
 static void test_concurrent_conservation(struct kunit *test)
 {
 	struct conc *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	struct task_struct *t[NR_CPUS] = {};
+	/* NR_CPUS task pointers would not fit the stack frame at 64 CPUs. */
+	struct task_struct **t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
 	struct pcpub_alloc_stats st;
 	struct pcpub_sum total = {}, s;
 	int cpu, i, k, gen, n = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, t);
 	c->d = new_dev(test, PCPUB_MQ, 4);
 	for (i = 0; i < NR_FAKES; i++)
 		c->fake[i] = fake_css(test);
@@ -644,9 +646,16 @@ static void test_destroy_frees_all(struct kunit *test)
 	d = new_dev(test, PCPUB_MQ, 8);
 	pcpub_account(d, a, PCPUB_WRITE, 4096, false);
 	pcpub_account(d, b, PCPUB_WRITE, 4096, false);
+	KUNIT_EXPECT_EQ(test, astats(d).live, 3ULL);	/* root, a, b */
+	/*
+	 * An IO of a dying cgroup kicks the reaper at once (mod_delayed_work
+	 * with no delay): b may be folded before the destroy, or not.  Either
+	 * way the destroy must free everything (the check below); asserting
+	 * live == 3 here raced the reaper (seen once in a full check).
+	 */
 	b->flags |= CSS_DYING;
 	pcpub_account(d, b, PCPUB_WRITE, 4096, false);
-	KUNIT_EXPECT_EQ(test, astats(d).live, 3ULL);
+	KUNIT_EXPECT_GE(test, astats(d).live, 2ULL);
 	pcpub_test_destroy(d);
 	pcpupool_get_stats(&after);
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);

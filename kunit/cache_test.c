@@ -25,12 +25,6 @@
 
 #define NOWAIT (GFP_NOWAIT | __GFP_NOWARN)
 
-#define CHECK_CONSISTENT(test)                                          \
-	do {                                                            \
-		const char *__err = pcpupool_test_check();              \
-		KUNIT_EXPECT_PTR_EQ_MSG(test, __err, NULL, "%s", __err); \
-	} while (0)
-
 struct pairs_arg {
 	int n;
 	unsigned long long locks;
@@ -46,9 +40,9 @@ static int count_pairs(void *arg)
 	pcpupool_free(pcpupool_alloc(64, 8, NOWAIT));
 	pcpupool_test_count_locks(1);
 	for (i = 0; i < a->n; i++) {
-		void __percpu *p = pcpupool_alloc(64, 8, NOWAIT);
+		struct pcpupool_mem p = pcpupool_alloc(64, 8, NOWAIT);
 
-		a->failed += !p;
+		a->failed += pcpupool_is_null(p);
 		pcpupool_free(p);
 	}
 	a->locks = pcpupool_test_lock_count();
@@ -74,7 +68,7 @@ static void test_hit_takes_no_lock(struct kunit *test)
 }
 
 struct xcpu_arg {
-	void __percpu *p;
+	struct pcpupool_mem p;
 	bool same, zeroed;
 };
 
@@ -83,7 +77,7 @@ static int xcpu_alloc(void *arg)
 	struct xcpu_arg *a = arg;
 
 	a->p = pcpupool_alloc(64, 8, NOWAIT);
-	if (a->p)
+	if (KT_HAS(a->p))
 		kt_fill(a->p, 64, 0x5a);
 	return 0;
 }
@@ -91,12 +85,12 @@ static int xcpu_alloc(void *arg)
 static int xcpu_free_realloc(void *arg)
 {
 	struct xcpu_arg *a = arg;
-	void __percpu *q;
+	struct pcpupool_mem q;
 
 	pcpupool_free(a->p);
 	q = pcpupool_alloc(64, 8, NOWAIT);
-	a->same = q == a->p;
-	a->zeroed = q && kt_zeroed(q, 64);
+	a->same = pcpupool_addr(q) == pcpupool_addr(a->p);
+	a->zeroed = KT_HAS(q) && kt_zeroed(q, 64);
 	pcpupool_free(q);
 	return 0;
 }
@@ -109,7 +103,7 @@ static void test_free_on_another_cpu(struct kunit *test)
 		kunit_skip(test, "needs 2 CPUs");
 	pcpupool_test_flush_balance();
 	smp_call_on_cpu(cpumask_first(cpu_online_mask), xcpu_alloc, &a, false);
-	KUNIT_ASSERT_NOT_NULL(test, a.p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(a.p));
 	smp_call_on_cpu(cpumask_last(cpu_online_mask), xcpu_free_realloc, &a, false);
 	KUNIT_EXPECT_TRUE_MSG(test, a.same, "the freeing CPU's cache did not serve it again");
 	KUNIT_EXPECT_TRUE_MSG(test, a.zeroed, "not zeroed in every CPU's copy");
@@ -119,9 +113,9 @@ static void test_free_on_another_cpu(struct kunit *test)
 static void test_double_free_refused(struct kunit *test)
 {
 	struct pcpupool_stats st0, st1;
-	void __percpu *p = pcpupool_alloc(32, 8, GFP_KERNEL), *a, *b;
+	struct pcpupool_mem p = pcpupool_alloc(32, 8, GFP_KERNEL), a, b;
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	pcpupool_free(p);
 	pcpupool_get_stats(&st0);
 	/*
@@ -137,7 +131,8 @@ static void test_double_free_refused(struct kunit *test)
 	a = pcpupool_alloc(32, 8, NOWAIT);
 	b = pcpupool_alloc(32, 8, NOWAIT);
 	preempt_enable();
-	KUNIT_EXPECT_TRUE_MSG(test, a && b && a != b, "one object handed out twice");
+	KUNIT_EXPECT_TRUE_MSG(test, KT_HAS(a) && KT_HAS(b) && pcpupool_addr(a) != pcpupool_addr(b),
+			      "one object handed out twice");
 	pcpupool_free(a);
 	pcpupool_free(b);
 	CHECK_CONSISTENT(test);
@@ -145,7 +140,7 @@ static void test_double_free_refused(struct kunit *test)
 
 static int fill_cache(void *arg)
 {
-	void __percpu *p[32];
+	struct pcpupool_mem p[32];
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(p); i++)
@@ -193,7 +188,7 @@ static void test_shrinker_drains(struct kunit *test)
 static void test_bulk(struct kunit *test)
 {
 	static const unsigned int ns[] = { 4, 64 };
-	void __percpu **p = kunit_kcalloc(test, 64, sizeof(*p), GFP_KERNEL);
+	struct pcpupool_mem *p = kunit_kcalloc(test, 64, sizeof(*p), GFP_KERNEL);
 	struct pcpupool_stats st0, st1;
 	unsigned int k, i, j;
 
@@ -204,7 +199,7 @@ static void test_bulk(struct kunit *test)
 		for (i = 0; i < ns[k]; i++) {
 			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 8));
 			for (j = 0; j < i; j++)
-				KUNIT_EXPECT_PTR_NE(test, p[i], p[j]);
+				KUNIT_EXPECT_NE(test, pcpupool_addr(p[i]), pcpupool_addr(p[j]));
 			kt_fill(p[i], 8, i);
 		}
 		for (i = 0; i < ns[k]; i++)
@@ -216,17 +211,26 @@ static void test_bulk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pcpupool_alloc_bulk(8, 8, NOWAIT, 4, p), -ENOMEM);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
 	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_NULL(test, p[i]);
+		KUNIT_EXPECT_TRUE(test, pcpupool_is_null(p[i]));
 	pcpupool_get_stats(&st1);
 	KUNIT_EXPECT_EQ(test, st1.nr_cur_alloc, st0.nr_cur_alloc);
 	CHECK_CONSISTENT(test);
 }
 
 /* The this_cpu-style accessors, on one CPU, for several element types. */
+DEFINE_PCPUPOOL_TYPE(u32_pcpu, u32);
+DEFINE_PCPUPOOL_TYPE(u8_pcpu, u8);
+struct acc_io {
+	u32 flags;
+	u64 ios, bytes;
+};
+DEFINE_PCPUPOOL_TYPE(acc_io_pcpu, struct acc_io);
+
 struct acc_arg {
-	u64 __percpu *c64;
-	u32 __percpu *c32;
-	u8 __percpu *c8;
+	struct pcpupool_u64 c64;
+	struct u32_pcpu c32;
+	struct u8_pcpu c8;
+	struct acc_io_pcpu io;	/* members through pcpupool_field/_member */
 	bool same_ptr;
 };
 
@@ -242,9 +246,12 @@ static int acc_on_cpu(void *arg)
 	}
 	pcpupool_this_cpu_dec(a->c64);
 	pcpupool_counter_add(a->c64, 100);
+	pcpupool_this_cpu_inc(pcpupool_field(a->io, ios));
+	pcpupool_this_cpu_add(pcpupool_field(a->io, bytes), 4096);
+	pcpupool_counter_add(pcpupool_member(struct pcpupool_u64, a->io, bytes), 512);
 	preempt_disable();
 	a->same_ptr = pcpupool_this_ptr(a->c64) ==
-		      pcpupool_typed_ptr(a->c64, smp_processor_id());
+		      pcpupool_ptr(a->c64, smp_processor_id());
 	preempt_enable();
 	return 0;
 }
@@ -252,20 +259,27 @@ static int acc_on_cpu(void *arg)
 static void test_accessors(struct kunit *test)
 {
 	struct acc_arg a = {
-		.c64 = pcpupool_alloc(sizeof(u64), sizeof(u64), GFP_KERNEL),
-		.c32 = pcpupool_alloc(sizeof(u32), sizeof(u32), GFP_KERNEL),
-		.c8 = pcpupool_alloc(1, 1, GFP_KERNEL),
+		.c64 = pcpupool_new(struct pcpupool_u64, GFP_KERNEL),
+		.c32 = pcpupool_new(struct u32_pcpu, GFP_KERNEL),
+		.c8 = pcpupool_new(struct u8_pcpu, GFP_KERNEL),
+		.io = pcpupool_new(struct acc_io_pcpu, GFP_KERNEL),
 	};
 	int cpu = cpumask_last(cpu_online_mask), c, me;
 
-	KUNIT_ASSERT_TRUE(test, a.c64 && a.c32 && a.c8);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(a.c64) && KT_HAS(a.c32) && KT_HAS(a.c8) && KT_HAS(a.io));
 	smp_call_on_cpu(cpu, acc_on_cpu, &a, false);
 	KUNIT_EXPECT_TRUE(test, a.same_ptr);
 	for_each_possible_cpu(c) {
-		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c64, c), c == cpu ? 109ULL : 0ULL);
-		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c32, c), c == cpu ? 30U : 0U);
-		KUNIT_EXPECT_EQ(test, *pcpupool_typed_ptr(a.c8, c), c == cpu ? 10 : 0);
+		KUNIT_EXPECT_EQ(test, *pcpupool_ptr(a.c64, c), c == cpu ? 109ULL : 0ULL);
+		KUNIT_EXPECT_EQ(test, *pcpupool_ptr(a.c32, c), c == cpu ? 30U : 0U);
+		KUNIT_EXPECT_EQ(test, *pcpupool_ptr(a.c8, c), c == cpu ? 10 : 0);
+		KUNIT_EXPECT_EQ(test, pcpupool_ptr(a.io, c)->ios, c == cpu ? 1ULL : 0ULL);
+		KUNIT_EXPECT_EQ(test, pcpupool_ptr(a.io, c)->bytes, c == cpu ? 4608ULL : 0ULL);
+		KUNIT_EXPECT_EQ(test, pcpupool_ptr(a.io, c)->flags, 0U);
 	}
+	KUNIT_EXPECT_EQ(test, pcpupool_sum(pcpupool_field(a.io, ios)), 1ULL);
+	KUNIT_EXPECT_EQ(test, pcpupool_counter_sum(pcpupool_member(struct pcpupool_u64, a.io, bytes)),
+			4608ULL);
 	KUNIT_EXPECT_EQ(test, pcpupool_counter_sum(a.c64), 109ULL);
 	KUNIT_EXPECT_EQ(test, pcpupool_sum(a.c32), 30U);
 	preempt_disable();
@@ -277,6 +291,7 @@ static void test_accessors(struct kunit *test)
 	pcpupool_free(a.c64);
 	pcpupool_free(a.c32);
 	pcpupool_free(a.c8);
+	pcpupool_free(a.io);
 }
 
 static struct kunit_case cache_cases[] = {

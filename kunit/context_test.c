@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "util.h"
 
 static bool lockdep_proof;
 module_param(lockdep_proof, bool, 0444);
@@ -64,7 +65,7 @@ enum ctx { CTX_KERNEL, CTX_NOFS, CTX_NOIO, CTX_SCOPE_NOFS, CTX_SCOPE_NOIO };
 static void run_in_context(struct kunit *test, enum ctx c)
 {
 	struct pcpupool_stats st0, st1;
-	void __percpu *p[MAX_UNITS] = {};
+	struct pcpupool_mem p[MAX_UNITS] = {};
 	unsigned int cookie = 0;
 	gfp_t gfp = c == CTX_NOFS ? GFP_NOFS : c == CTX_NOIO ? GFP_NOIO : GFP_KERNEL;
 	int i;
@@ -79,7 +80,7 @@ static void run_in_context(struct kunit *test, enum ctx c)
 	for (i = 0; i < MAX_UNITS; i++) {
 		p[i] = pcpupool_alloc(st0.unit_size, PAGE_SIZE, gfp);
 		pcpupool_get_stats(&st1);
-		if (!p[i] || st1.nr_chunk_create > st0.nr_chunk_create)
+		if (pcpupool_is_null(p[i]) || st1.nr_chunk_create > st0.nr_chunk_create)
 			break;
 	}
 	if (c == CTX_SCOPE_NOFS)
@@ -90,7 +91,7 @@ static void run_in_context(struct kunit *test, enum ctx c)
 	pcpupool_get_stats(&st1);
 
 	KUNIT_EXPECT_LT(test, i, MAX_UNITS);
-	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(p[0]));
 	KUNIT_EXPECT_GE(test, st1.nr_chunk_create - st0.nr_chunk_create, 1ULL);
 	KUNIT_EXPECT_GT(test, rec.count[PCPU_SITE_META], 0U);
 	KUNIT_EXPECT_GT(test, rec.count[PCPU_SITE_VM_RANGE], 0U);
@@ -122,7 +123,7 @@ static void test_ctx_scope_noio(struct kunit *test) { run_in_context(test, CTX_S
 struct waiter {
 	gfp_t gfp;
 	bool kill_first;
-	void __percpu *p;
+	struct pcpupool_mem p;
 	struct completion started, done;
 	unsigned long switches;
 };
@@ -176,14 +177,14 @@ static void test_killable_and_nofail(struct kunit *test)
 	get_task_struct(t1);
 	/* The killed waiter returns NULL promptly, mutex still held... */
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&w[0].done, 10 * HZ), 0UL);
-	KUNIT_EXPECT_NULL(test, w[0].p);
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(w[0].p));
 	/* ...while the NOFAIL waiter is still waiting. */
 	wait_for_completion(&w[1].started);
 	msleep(200);
 	KUNIT_EXPECT_FALSE(test, completion_done(&w[1].done));
 	pcpupool_test_hold_mutex(0);
 	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&w[1].done, 30 * HZ), 0UL);
-	KUNIT_EXPECT_NOT_NULL(test, w[1].p);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(w[1].p));
 	kthread_stop(t0);
 	kthread_stop(t1);
 	put_task_struct(t0);
@@ -252,7 +253,7 @@ static void drive_reclaim(struct kunit *test)
 }
 
 /* Whole-unit allocations with @gfp until one made a chunk: how many did. */
-static int make_chunk(struct kunit *test, gfp_t gfp, void __percpu **p)
+static int make_chunk(struct kunit *test, gfp_t gfp, struct pcpupool_mem *p)
 {
 	struct pcpupool_stats st0, st1;
 	int i;
@@ -261,17 +262,17 @@ static int make_chunk(struct kunit *test, gfp_t gfp, void __percpu **p)
 	for (i = 0; i < MAX_UNITS; i++) {
 		p[i] = pcpupool_alloc(st0.unit_size, PAGE_SIZE, gfp);
 		pcpupool_get_stats(&st1);
-		if (!p[i] || st1.nr_chunk_create > st0.nr_chunk_create)
+		if (pcpupool_is_null(p[i]) || st1.nr_chunk_create > st0.nr_chunk_create)
 			break;
 	}
-	KUNIT_EXPECT_NOT_NULL(test, p[0]);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(p[0]));
 	return st1.nr_chunk_create - st0.nr_chunk_create;
 }
 
 static void test_lockdep_nofs_under_fs_lock(struct kunit *test)
 {
 	struct shrinker *s;
-	void __percpu *p[MAX_UNITS] = {};
+	struct pcpupool_mem p[MAX_UNITS] = {};
 	int i, created;
 
 	if (!lockdep_proof)
@@ -307,7 +308,7 @@ static void test_lockdep_nofs_under_fs_lock(struct kunit *test)
  */
 static void test_lockdep_noio_under_io(struct kunit *test)
 {
-	void __percpu *a[MAX_UNITS] = {}, *b[MAX_UNITS] = {};
+	struct pcpupool_mem a[MAX_UNITS] = {}, b[MAX_UNITS] = {};
 	int i;
 
 	if (!lockdep_proof)

@@ -16,6 +16,13 @@
  *                    hardirq context with canaries, while the balance work
  *                    populates/depopulates, the watermarks change and CPUs
  *                    go offline and online.  stress_ms= sets the length.
+ *                    With stress_fail=1 (the page-pressure boot) every
+ *                    worker is a make_it_fail task: failslab and
+ *                    fail_page_alloc, armed by the guest with a low
+ *                    probability, fail its slab and page allocations (the
+ *                    backing pages it populates, chunk metadata) at random
+ *                    for the whole run; the run must see such failures and
+ *                    end with nothing leaked and the stats consistent.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -28,11 +35,15 @@
 #include <linux/slab.h>
 #include <pcpupool/pcpupool.h>
 #include "../module/core_api.h"
+#include "kt.h"
 #include "util.h"
 
 static unsigned int stress_ms = 4000;
 module_param(stress_ms, uint, 0444);
 MODULE_PARM_DESC(stress_ms, "length of the pcpupool_stress run (make stress: longer)");
+static bool stress_fail;
+module_param(stress_fail, bool, 0444);
+MODULE_PARM_DESC(stress_fail, "pcpupool_stress workers are make_it_fail tasks (page-pressure boot)");
 
 #define UNITS 8
 
@@ -50,18 +61,18 @@ static struct pcpupool_stats st(void)
 static int unit_round(struct kunit *test, gfp_t gfp)
 {
 	struct pcpupool_stats s0 = st(), s1;
-	void __percpu *p[UNITS] = {};
+	struct pcpupool_mem p[UNITS] = {};
 	int i, nulls = 0;
 
 	for (i = 0; i < UNITS; i++) {
 		p[i] = pcpupool_alloc(s0.unit_size, PAGE_SIZE, gfp | __GFP_NOWARN);
-		nulls += !p[i];
+		nulls += pcpupool_is_null(p[i]);
 		s1 = st();
-		if (!p[i] || s1.nr_chunk_create > s0.nr_chunk_create)
+		if (pcpupool_is_null(p[i]) || s1.nr_chunk_create > s0.nr_chunk_create)
 			break;
 	}
 	for (i = 0; i < UNITS; i++) {
-		if (p[i]) {
+		if (KT_HAS(p[i])) {
 			int cpu;
 
 			/* a returned allocation is whole and usable */
@@ -144,6 +155,7 @@ struct kunit_suite pcpupool_fault_suite = {
 struct stress {
 	struct pcpupool_mempool *mp;
 	atomic_t corrupt, ops, irq_ops, hotplug, tunes;
+	atomic_t sleepable_nulls;	/* NULL for GFP_KERNEL/GFP_NOIO */
 	struct kt_gang gang;
 	unsigned long deadline;
 };
@@ -153,7 +165,7 @@ struct stress {
 static int stress_worker(void *arg)
 {
 	struct stress *s = arg;
-	void __percpu **live = kcalloc(48, sizeof(*live), GFP_KERNEL);
+	struct pcpupool_mem *live = kcalloc(48, sizeof(*live), GFP_KERNEL);
 	size_t *sz = kcalloc(48, sizeof(*sz), GFP_KERNEL);
 	struct rnd_state rnd;
 	int i = 0, k;
@@ -165,16 +177,18 @@ static int stress_worker(void *arg)
 		return 0;
 	}
 	prandom_seed_state(&rnd, current->pid * 31);
+	if (stress_fail)
+		kt_set_make_it_fail(1);	/* after its own kcalloc()s */
 	while (time_before(jiffies, s->deadline)) {
 		k = prandom_u32_state(&rnd) % 48;
-		if (live[k]) {
+		if (KT_HAS(live[k])) {
 			if (!kt_filled(live[k], sz[k], k))
 				atomic_inc(&s->corrupt);
 			if (k < 8)
-				pcpupool_mempool_free(s->mp, live[k]);
+				pcpupool_mempool_free(live[k], s->mp);
 			else
 				pcpupool_free(live[k]);
-			live[k] = NULL;
+			live[k] = KT_NO_MEM;
 		} else if (k < 8) {
 			sz[k] = 40;
 			live[k] = pcpupool_mempool_alloc(s->mp, i & 1 ? GFP_NOIO : GFP_ATOMIC);
@@ -183,24 +197,38 @@ static int stress_worker(void *arg)
 			gfp_t gfp = r & 1 ? GFP_KERNEL : r & 2 ? GFP_NOIO : GFP_NOWAIT;
 
 			sz[k] = 1 + (r >> 8) % (r & 4 ? 2000 : 120);
+			/*
+			 * Page pressure: slots 40..47 hold 4..16 KiB sleepable
+			 * allocations, which populate pages in this task (the
+			 * caches and the balance work's headroom serve the
+			 * small ones without a page allocation).
+			 */
+			if (stress_fail && k >= 40) {
+				sz[k] = 4096 + (r >> 8) % 12288;
+				gfp = r & 2 ? GFP_NOIO : GFP_KERNEL;
+				r |= 24;
+			}
 			if ((r & 24) == 0)
 				local_bh_disable();
 			live[k] = pcpupool_alloc(sz[k], 1 << ((r >> 20) % 6),
 						 ((r & 24) == 0 ? GFP_ATOMIC : gfp) | __GFP_NOWARN);
 			if ((r & 24) == 0)
 				local_bh_enable();
+			else if (gfp != GFP_NOWAIT && pcpupool_is_null(live[k]))
+				atomic_inc(&s->sleepable_nulls);
 		}
-		if (live[k])
+		if (KT_HAS(live[k]))
 			kt_fill(live[k], sz[k], k);
 		atomic_inc(&s->ops);
 		if (++i % 32 == 0)
 			cond_resched();
 	}
+	kt_set_make_it_fail(0);
 	for (k = 0; k < 48; k++) {
-		if (live[k] && !kt_filled(live[k], sz[k], k))
+		if (KT_HAS(live[k]) && !kt_filled(live[k], sz[k], k))
 			atomic_inc(&s->corrupt);
 		if (k < 8)
-			pcpupool_mempool_free(s->mp, live[k]);
+			pcpupool_mempool_free(live[k], s->mp);
 		else
 			pcpupool_free(live[k]);
 	}
@@ -213,7 +241,7 @@ static int stress_worker(void *arg)
 struct stress_timer {
 	struct hrtimer t;
 	struct stress *s;
-	void __percpu *p, *q;
+	struct pcpupool_mem p, q;
 	bool stop;
 };
 
@@ -221,21 +249,21 @@ static enum hrtimer_restart stress_irq(struct hrtimer *t)
 {
 	struct stress_timer *st = container_of(t, struct stress_timer, t);
 
-	if (st->p) {
+	if (KT_HAS(st->p)) {
 		if (!kt_filled(st->p, 24, 0x66))
 			atomic_inc(&st->s->corrupt);
 		pcpupool_free(st->p);
 	}
-	if (st->q) {
+	if (KT_HAS(st->q)) {
 		if (!kt_filled(st->q, 40, 0x77))
 			atomic_inc(&st->s->corrupt);
-		pcpupool_mempool_free(st->s->mp, st->q);
+		pcpupool_mempool_free(st->q, st->s->mp);
 	}
 	st->p = pcpupool_alloc(24, 8, GFP_ATOMIC | __GFP_NOWARN);
 	st->q = pcpupool_mempool_alloc(st->s->mp, GFP_ATOMIC);
-	if (st->p)
+	if (KT_HAS(st->p))
 		kt_fill(st->p, 24, 0x66);
-	if (st->q)
+	if (KT_HAS(st->q))
 		kt_fill(st->q, 40, 0x77);
 	atomic_inc(&st->s->irq_ops);
 	if (READ_ONCE(st->stop))
@@ -298,12 +326,12 @@ static void test_stress(struct kunit *test)
 			continue;
 		WRITE_ONCE(tm[cpu].stop, true);
 		hrtimer_cancel(&tm[cpu].t);
-		if (tm[cpu].p && !kt_filled(tm[cpu].p, 24, 0x66))
+		if (KT_HAS(tm[cpu].p) && !kt_filled(tm[cpu].p, 24, 0x66))
 			atomic_inc(&s->corrupt);
-		if (tm[cpu].q && !kt_filled(tm[cpu].q, 40, 0x77))
+		if (KT_HAS(tm[cpu].q) && !kt_filled(tm[cpu].q, 40, 0x77))
 			atomic_inc(&s->corrupt);
 		pcpupool_free(tm[cpu].p);
-		pcpupool_mempool_free(s->mp, tm[cpu].q);
+		pcpupool_mempool_free(tm[cpu].q, s->mp);
 	}
 	pcpupool_mempool_destroy(s->mp);
 	/* Cached objects keep their pages until trimmed: give them back. */
@@ -311,11 +339,18 @@ static void test_stress(struct kunit *test)
 	for (i = 0; i < 20; i++)
 		pcpupool_test_flush_balance();
 	after = st();
-	kunit_info(test, "%d ms: %d ops, %d hardirq ops, %d hotplug cycles, %d tunable changes; populated pages %llu -> %llu",
+	kunit_info(test, "%d ms: %d ops, %d hardirq ops, %d hotplug cycles, %d tunable changes; populated pages %llu -> %llu (empty %llu, target %llu..%llu, chunks %llu)",
 		   stress_ms, atomic_read(&s->ops), atomic_read(&s->irq_ops),
 		   atomic_read(&s->hotplug), atomic_read(&s->tunes),
-		   before.populated_pages, after.populated_pages);
+		   before.populated_pages, after.populated_pages, after.empty_pop_pages,
+		   after.target_low, after.target_high, after.nr_chunks);
+	kunit_info(test, "sleepable allocations that failed: %d%s", atomic_read(&s->sleepable_nulls),
+		   stress_fail ? " (failslab and fail_page_alloc armed for the workers)" : "");
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->corrupt), 0);
+	/* The page-pressure boot proves something only if allocations failed. */
+	if (stress_fail)
+		KUNIT_EXPECT_GT_MSG(test, atomic_read(&s->sleepable_nulls), 0,
+				    "no sleepable allocation failed: fault injection not armed?");
 	/* everything allocated since "before" (the pool included) is freed */
 	KUNIT_EXPECT_EQ(test, after.nr_cur_alloc, before.nr_cur_alloc);
 	KUNIT_EXPECT_EQ(test, after.nr_alloc - before.nr_alloc,

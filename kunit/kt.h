@@ -35,6 +35,7 @@ extern struct kunit_suite pcpupool_lockdep_suite;
 extern struct kunit_suite pcpupool_mempool_suite;
 extern struct kunit_suite pcpupool_fault_suite;
 extern struct kunit_suite pcpupool_stress_suite;
+extern struct kunit_suite pcpupool_hotplug_suite;
 
 /* C++ test bodies (cxx_test.cpp, area_map_test.cpp). */
 void cxx_test_new_delete(void *test);

@@ -15,11 +15,15 @@
  *   pcpupool_mempool   the percpu mempool's contract (mempool_test.c)
  *   pcpupool_fault    fault injection at every internal allocation site
  *   pcpupool_stress   all CPUs, all contexts, hotplug, tunables (fault_test.c)
+ *   pcpupool_hotplug  CPUs online for the first time (scale boot,
+ *                      hotplug_test.c)
  *   pcpupool_lockdep   the reclaim/FS-lock proof (own boot, context_test.c)
  *
  * C++ bodies report through kt_fail() (kt.h).  Tests that must provoke a
- * splat print "pcpupool-test: expect-splat-begin <pattern>" / "-end" around
- * it; the runner's log scanner allows that splat there and requires it.
+ * splat print "pcpupool-test: expect-splat-begin <pattern> :: task=<comm> ::
+ * <message> :: ..." / "-end" around it; the runner's log scanner allows
+ * there exactly one <pattern> splat per message, each with its message and
+ * from that task, and requires them (scripts/scan-log.py).
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -195,12 +199,12 @@ static void test_kasan_cxx_oob(struct kunit *test)
 		kunit_skip(test, "runs in the kasan boot (pcpupool_kunit.kasan_proof=1)");
 	KUNIT_ASSERT_FALSE_MSG(test, test_taint(TAINT_BAD_PAGE),
 			       "kernel already has a bad-page taint");
-	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in pcpu_api_test_kasan_oob\n");
+	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in pcpu_api_test_kasan_oob :: task=pcpupool_kasan :: slab-out-of-bounds in pcpu_api_test_kasan_oob\n");
 	kasan_oob(test, pcpupool_test_kasan_oob);
 	pr_info("pcpupool-test: expect-splat-end\n");
 	KUNIT_EXPECT_TRUE_MSG(test, test_taint(TAINT_BAD_PAGE),
 			      "no KASAN report for an out-of-bounds read in pcpupool.ko");
-	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in cxx_kasan_oob_read\n");
+	pr_info("pcpupool-test: expect-splat-begin KASAN: slab-out-of-bounds in cxx_kasan_oob_read :: task=pcpupool_kasan :: slab-out-of-bounds in cxx_kasan_oob_read\n");
 	kasan_oob(test, cxx_kasan_oob_read);
 	pr_info("pcpupool-test: expect-splat-end\n");
 }
@@ -276,7 +280,7 @@ static struct kunit_suite negative_suite = {
 kunit_test_suites(&runtime_suite, &port_suite, &kasan_suite, &area_suite,
 		  &pcpupool_alloc_suite, &pcpupool_cache_suite, &pcpupool_context_suite,
 		  &pcpupool_mempool_suite, &pcpupool_fault_suite,
-		  &pcpupool_stress_suite, &pcpupool_lockdep_suite,
+		  &pcpupool_stress_suite, &pcpupool_hotplug_suite, &pcpupool_lockdep_suite,
 		  &negative_suite);
 
 MODULE_LICENSE("GPL");

@@ -67,7 +67,7 @@ static DEFINE_SPINLOCK(mp_lock);
 static void test_reserve_honoured(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_reserve", 64, 8, MIN_NR, GFP_KERNEL);
-	void __percpu *p[MIN_NR + 2];
+	struct pcpupool_mem p[MIN_NR + 2];
 	struct pcpupool_mempool_stats st;
 	unsigned long flags, sw;
 	int i, got = 0;
@@ -90,16 +90,16 @@ static void test_reserve_honoured(struct kunit *test)
 		} else {
 			p[i] = pcpupool_mempool_alloc(mp, GFP_NOIO);
 		}
-		got += !!p[i];
-		if (p[i]) {
+		got += KT_HAS(p[i]);
+		if (KT_HAS(p[i])) {
 			KUNIT_EXPECT_TRUE(test, kt_zeroed(p[i], 64));
 			kt_fill(p[i], 64, i);
 		}
 	}
 	KUNIT_EXPECT_EQ(test, switches(), sw);
 	KUNIT_EXPECT_EQ(test, got, MIN_NR);
-	KUNIT_EXPECT_NULL(test, p[MIN_NR]);
-	KUNIT_EXPECT_NULL(test, p[MIN_NR + 1]);
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(p[MIN_NR]));
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(p[MIN_NR + 1]));
 	st = mstats(mp);
 	KUNIT_EXPECT_EQ(test, st.failures, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.waits, 0ULL);
@@ -110,7 +110,7 @@ static void test_reserve_honoured(struct kunit *test)
 
 	/* Frees refill the reserve; the refill work tops it up. */
 	for (i = 0; i < MIN_NR + 2; i++)
-		pcpupool_mempool_free(mp, p[i]);
+		pcpupool_mempool_free(p[i], mp);
 	pcpupool_test_mempool_flush(mp);
 	st = mstats(mp);
 	KUNIT_EXPECT_EQ(test, st.reserved, (u64)MIN_NR);
@@ -119,9 +119,9 @@ static void test_reserve_honoured(struct kunit *test)
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1 << 20);
 	p[0] = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
-	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(p[0]));
 	KUNIT_EXPECT_TRUE(test, kt_zeroed(p[0], 64));
-	pcpupool_mempool_free(mp, p[0]);
+	pcpupool_mempool_free(p[0], mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -132,18 +132,18 @@ static void test_allocator_first(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_first", 128, 64, 4, GFP_KERNEL);
 	struct pcpupool_mempool_stats st;
-	void __percpu *a, *b;
+	struct pcpupool_mem a, b;
 	unsigned int cookie;
 
 	KUNIT_ASSERT_NOT_NULL(test, mp);
 	pcpupool_test_flush_balance();
 	a = pcpupool_mempool_alloc(mp, GFP_KERNEL);
 	st = mstats(mp);
-	KUNIT_EXPECT_NOT_NULL(test, a);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(a));
 	KUNIT_EXPECT_EQ(test, st.served_allocator, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.reserved, 4ULL);
 	KUNIT_EXPECT_EQ(test, (unsigned long)pcpupool_ptr(a, 0) % 64, 0UL);
-	pcpupool_mempool_free(mp, a);	/* reserve is full: back to the allocator */
+	pcpupool_mempool_free(a, mp);	/* reserve is full: back to the allocator */
 	KUNIT_EXPECT_EQ(test, mstats(mp).frees_allocator, 1ULL);
 
 	/* reserve drained, allocator failing: a NOIO scope makes GFP_KERNEL
@@ -154,15 +154,15 @@ static void test_allocator_first(struct kunit *test)
 	cookie = memalloc_noio_save();
 	b = pcpupool_mempool_alloc(mp, GFP_KERNEL);
 	memalloc_noio_restore(cookie);
-	KUNIT_EXPECT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, pcpupool_is_null(b));
 	/* unconstrained: its own direct allocation (which may sleep) */
 	b = pcpupool_mempool_alloc(mp, GFP_KERNEL);
 	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 0);
-	KUNIT_EXPECT_NOT_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(b));
 	st = mstats(mp);
 	KUNIT_EXPECT_EQ(test, st.served_direct, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
-	pcpupool_mempool_free(mp, b);
+	pcpupool_mempool_free(b, mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -171,7 +171,7 @@ static void test_magazine_local(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_mag", 32, 8, 32, GFP_KERNEL);
 	struct pcpupool_mempool_stats st0, st1;
-	void __percpu *p;
+	struct pcpupool_mem p;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, mp);
@@ -179,8 +179,8 @@ static void test_magazine_local(struct kunit *test)
 	migrate_disable();
 	/* first miss moves half a magazine from the depot */
 	p = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
-	KUNIT_EXPECT_NOT_NULL(test, p);
-	pcpupool_mempool_free(mp, p);
+	KUNIT_EXPECT_TRUE(test, KT_HAS(p));
+	pcpupool_mempool_free(p, mp);
 	/*
 	 * That miss kicked the refill: let it finish first.  Run during the
 	 * loop, it could fill the gap an element out leaves, and that
@@ -190,9 +190,9 @@ static void test_magazine_local(struct kunit *test)
 	st0 = mstats(mp);
 	for (i = 0; i < 200; i++) {
 		p = pcpupool_mempool_alloc(mp, GFP_NOWAIT);
-		if (!p)
+		if (pcpupool_is_null(p))
 			break;
-		pcpupool_mempool_free(mp, p);
+		pcpupool_mempool_free(p, mp);
 	}
 	st1 = mstats(mp);
 	migrate_enable();
@@ -215,13 +215,13 @@ struct on_cpu_arg {
 static int fill_magazine(void *arg)
 {
 	struct on_cpu_arg *a = arg;
-	void __percpu *p[4];
+	struct pcpupool_mem p[4];
 	int i;
 
 	for (i = 0; i < 4; i++)
 		p[i] = pcpupool_mempool_alloc(a->mp, GFP_NOWAIT);
 	for (i = 0; i < 4; i++)
-		pcpupool_mempool_free(a->mp, p[i]);
+		pcpupool_mempool_free(p[i], a->mp);
 	return 0;
 }
 
@@ -255,7 +255,7 @@ static void test_hotplug_drains(struct kunit *test)
 static int take_all(void *arg)
 {
 	struct on_cpu_arg *a = arg;
-	void __percpu *p[20];
+	struct pcpupool_mem p[20];
 	unsigned long flags;
 	int i;
 
@@ -263,10 +263,10 @@ static int take_all(void *arg)
 		spin_lock_irqsave(&mp_lock, flags);
 		p[i] = pcpupool_mempool_alloc(a->mp, GFP_ATOMIC);
 		spin_unlock_irqrestore(&mp_lock, flags);
-		a->got += !!p[i];
+		a->got += KT_HAS(p[i]);
 	}
 	for (i = 0; i < 20; i++)
-		pcpupool_mempool_free(a->mp, p[i]);
+		pcpupool_mempool_free(p[i], a->mp);
 	return 0;
 }
 
@@ -331,18 +331,18 @@ static void test_destroy_with_elements_out(struct kunit *test)
 {
 	struct pcpupool_mempool *mp = pcpupool_mempool_create("t_destroy", 48, 8, 2, GFP_KERNEL);
 	struct pcpupool_stats before, after;
-	void __percpu *p[3];
+	struct pcpupool_mem p[3];
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, mp);
 	pcpupool_get_stats(&before);
 	for (i = 0; i < 3; i++)
 		p[i] = pcpupool_mempool_alloc(mp, GFP_KERNEL);
-	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
+	pr_info("pcpupool-test: expect-splat-begin WARNING :: task=kunit_try_catch :: mempool t_destroy destroyed with 3 elements still out\n");
 	pcpupool_mempool_destroy(mp);
 	pr_info("pcpupool-test: expect-splat-end\n");
 	for (i = 0; i < 3; i++) {
-		KUNIT_EXPECT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_TRUE(test, KT_HAS(p[i]));
 		pcpupool_free(p[i]);
 	}
 	pcpupool_get_stats(&after);
@@ -364,7 +364,7 @@ static void test_misuse_refused(struct kunit *test)
 	struct pcpupool_mempool *a = pcpupool_mempool_create("t_mis_a", 64, 8, 4, GFP_KERNEL);
 	struct pcpupool_mempool *b = pcpupool_mempool_create("t_mis_b", 64, 8, 4, GFP_KERNEL);
 	unsigned long long before;
-	void __percpu *ea, *eb, *plain, *r, *got[8];
+	struct pcpupool_mem ea, eb, plain, r, got[8];
 	unsigned long long res, live, misuse;
 	static u64 not_ours[8];
 	int i, j;
@@ -377,15 +377,15 @@ static void test_misuse_refused(struct kunit *test)
 	ea = pcpupool_mempool_alloc(a, GFP_KERNEL);
 	eb = pcpupool_mempool_alloc(b, GFP_KERNEL);
 	plain = pcpupool_alloc(64, 8, GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, ea && eb && plain);
+	KUNIT_ASSERT_TRUE(test, KT_HAS(ea) && KT_HAS(eb) && KT_HAS(plain));
 	kt_fill(ea, 64, 1);
 	kt_fill(eb, 64, 2);
 
-	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
-	pcpupool_mempool_free(b, (void __percpu *)not_ours);
-	pcpupool_mempool_free(b, plain);
-	pcpupool_mempool_free(b, (void __percpu *)((char __percpu *)ea + 8));
-	pcpupool_mempool_free(b, ea);
+	pr_info("pcpupool-test: expect-splat-begin WARNING :: task=kunit_try_catch :: which pcpupool did not allocate :: not a mempool element :: an element of mempool #\n");
+	pcpupool_mempool_free(KT_MEM(not_ours), b);
+	pcpupool_mempool_free(plain, b);
+	pcpupool_mempool_free(KT_MEM(pcpupool_addr(ea) + 8), b);
+	pcpupool_mempool_free(ea, b);
 	pr_info("pcpupool-test: expect-splat-end\n");
 	KUNIT_EXPECT_EQ(test, MST(b, misuse), 4ULL);
 	KUNIT_EXPECT_EQ(test, MST(a, outstanding), 1ULL);
@@ -393,16 +393,37 @@ static void test_misuse_refused(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kt_filled(ea, 64, 1));
 	KUNIT_EXPECT_TRUE(test, kt_filled(eb, 64, 2));
 
-	/* a reserve element: back in the reserve, then freed twice */
-	pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1);
-	r = pcpupool_mempool_alloc(a, GFP_ATOMIC);
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	pcpupool_mempool_free(a, r);
+	/*
+	 * A reserve element: back in the reserve, then freed twice.  It must
+	 * really go back to the reserve: a refill running between the take
+	 * and the free fills the unit of shortfall first, and the free then
+	 * rightly sends r to the allocator (the double free below would be
+	 * another misuse).  So: no refill pending, r taken from and returned
+	 * to this CPU's magazine (which queues no refill) with preemption
+	 * off; the first round may prime the magazine from the depot.
+	 */
+	for (i = 0; i < 10; i++) {
+		unsigned long long mag0, fmag0;
+
+		pcpupool_test_mempool_flush(a);
+		mag0 = MST(a, served_magazine);
+		fmag0 = MST(a, frees_magazine);
+		preempt_disable();
+		pcpupool_test_fail_next(PCPU_SITE_ATOMIC, 1);
+		r = pcpupool_mempool_alloc(a, GFP_ATOMIC);
+		if (KT_HAS(r))
+			pcpupool_mempool_free(r, a);
+		preempt_enable();
+		KUNIT_ASSERT_TRUE(test, KT_HAS(r));
+		if (MST(a, served_magazine) == mag0 + 1 && MST(a, frees_magazine) == fmag0 + 1)
+			break;
+	}
+	KUNIT_ASSERT_LT_MSG(test, i, 10, "no magazine round trip in 10 tries");
 	res = MST(a, reserved);
 	live = PST(nr_cur_alloc);
 	misuse = PST(nr_misuse);
-	pr_info("pcpupool-test: expect-splat-begin WARNING\n");
-	pcpupool_mempool_free(a, r);
+	pr_info("pcpupool-test: expect-splat-begin WARNING :: task=kunit_try_catch :: double free of :: an element in the reserve of mempool #\n");
+	pcpupool_mempool_free(r, a);
 	pcpupool_free(r);
 	pr_info("pcpupool-test: expect-splat-end\n");
 	KUNIT_EXPECT_EQ(test, MST(a, misuse), 1ULL);
@@ -413,14 +434,14 @@ static void test_misuse_refused(struct kunit *test)
 	/* both still hand out distinct elements, a's reserve included */
 	for (i = 0; i < 8; i++) {
 		got[i] = pcpupool_mempool_alloc(a, i % 2 ? GFP_NOIO : GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, got[i]);
+		KUNIT_ASSERT_TRUE(test, KT_HAS(got[i]));
 		for (j = 0; j < i; j++)
-			KUNIT_EXPECT_PTR_NE(test, got[i], got[j]);
+			KUNIT_EXPECT_NE(test, pcpupool_addr(got[i]), pcpupool_addr(got[j]));
 	}
 	for (i = 0; i < 8; i++)
-		pcpupool_mempool_free(a, got[i]);
-	pcpupool_mempool_free(a, ea);
-	pcpupool_mempool_free(b, eb);
+		pcpupool_mempool_free(got[i], a);
+	pcpupool_mempool_free(ea, a);
+	pcpupool_mempool_free(eb, b);
 	KUNIT_EXPECT_EQ(test, MST(a, misuse), 1ULL);
 	KUNIT_EXPECT_EQ(test, MST(b, misuse), 4ULL);
 	KUNIT_EXPECT_EQ(test, MST(a, outstanding), 0ULL);
@@ -445,7 +466,7 @@ static const size_t mp_sizes[3] = { 8, 96, 1000 };
 static int mp_thread(void *arg)
 {
 	struct mp_stress *s = arg;
-	void __percpu *live[24] = {};
+	struct pcpupool_mem live[24] = {};
 	struct rnd_state rnd;
 	int i, k, j;
 
@@ -453,11 +474,11 @@ static int mp_thread(void *arg)
 	for (i = 0; i < 1200; i++) {
 		k = prandom_u32_state(&rnd) % 24;
 		j = k % 3;
-		if (live[k]) {
+		if (KT_HAS(live[k])) {
 			if (!kt_filled(live[k], mp_sizes[j], k))
 				atomic_inc(&s->corrupt);
-			pcpupool_mempool_free(s->mp[j], live[k]);
-			live[k] = NULL;
+			pcpupool_mempool_free(live[k], s->mp[j]);
+			live[k] = KT_NO_MEM;
 		} else {
 			gfp_t g = (i % 3 == 0) ? GFP_NOIO : (i % 3 == 1) ? GFP_ATOMIC : GFP_KERNEL;
 
@@ -466,7 +487,7 @@ static int mp_thread(void *arg)
 			live[k] = pcpupool_mempool_alloc(s->mp[j], i % 7 == 0 ? GFP_ATOMIC : g);
 			if (i % 7 == 0)
 				local_bh_enable();
-			if (live[k]) {
+			if (KT_HAS(live[k])) {
 				if (!kt_zeroed(live[k], mp_sizes[j]))
 					atomic_inc(&s->corrupt);
 				kt_fill(live[k], mp_sizes[j], k);
@@ -477,9 +498,9 @@ static int mp_thread(void *arg)
 			cond_resched();
 	}
 	for (k = 0; k < 24; k++) {
-		if (live[k] && !kt_filled(live[k], mp_sizes[k % 3], k))
+		if (KT_HAS(live[k]) && !kt_filled(live[k], mp_sizes[k % 3], k))
 			atomic_inc(&s->corrupt);
-		pcpupool_mempool_free(s->mp[k % 3], live[k]);
+		pcpupool_mempool_free(live[k], s->mp[k % 3]);
 	}
 	kt_gang_done(&s->gang);
 	return 0;
@@ -488,20 +509,20 @@ static int mp_thread(void *arg)
 struct mp_timer {
 	struct hrtimer t;
 	struct mp_stress *s;
-	void __percpu *p;
+	struct pcpupool_mem p;
 };
 
 static enum hrtimer_restart mp_timer_fn(struct hrtimer *t)
 {
 	struct mp_timer *mt = container_of(t, struct mp_timer, t);
 
-	if (mt->p) {
+	if (KT_HAS(mt->p)) {
 		if (!kt_filled(mt->p, 8, 0x40))
 			atomic_inc(&mt->s->corrupt);
-		pcpupool_mempool_free(mt->s->mp[0], mt->p);
+		pcpupool_mempool_free(mt->p, mt->s->mp[0]);
 	}
 	mt->p = pcpupool_mempool_alloc(mt->s->mp[0], GFP_ATOMIC);
-	if (mt->p)
+	if (KT_HAS(mt->p))
 		kt_fill(mt->p, 8, 0x40);
 	if (READ_ONCE(mt->s->stop))
 		return HRTIMER_NORESTART;
@@ -543,9 +564,9 @@ static void test_concurrent_pools(struct kunit *test)
 	WRITE_ONCE(s->stop, true);
 	for_each_online_cpu(cpu) {
 		hrtimer_cancel(&mt[cpu].t);
-		if (mt[cpu].p && !kt_filled(mt[cpu].p, 8, 0x40))
+		if (KT_HAS(mt[cpu].p) && !kt_filled(mt[cpu].p, 8, 0x40))
 			atomic_inc(&s->corrupt);
-		pcpupool_mempool_free(s->mp[0], mt[cpu].p);
+		pcpupool_mempool_free(mt[cpu].p, s->mp[0]);
 	}
 	kunit_info(test, "%d ops", atomic_read(&s->ops));
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->corrupt), 0);

@@ -17,7 +17,7 @@ static u8 kt_pattern(u8 tag, int cpu)
 	return tag ^ (u8)(cpu * 0x3b);
 }
 
-void kt_fill(void __percpu *p, size_t size, u8 tag)
+void kt_fill(struct pcpupool_mem p, size_t size, u8 tag)
 {
 	int cpu;
 
@@ -25,7 +25,7 @@ void kt_fill(void __percpu *p, size_t size, u8 tag)
 		memset(pcpupool_ptr(p, cpu), kt_pattern(tag, cpu), size);
 }
 
-bool kt_filled(void __percpu *p, size_t size, u8 tag)
+bool kt_filled(struct pcpupool_mem p, size_t size, u8 tag)
 {
 	int cpu;
 	size_t i;
@@ -40,7 +40,7 @@ bool kt_filled(void __percpu *p, size_t size, u8 tag)
 	return true;
 }
 
-bool kt_zeroed(void __percpu *p, size_t size)
+bool kt_zeroed(struct pcpupool_mem p, size_t size)
 {
 	int cpu;
 	size_t i;

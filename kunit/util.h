@@ -18,13 +18,30 @@
 #include <linux/atomic.h>
 #include <linux/threads.h>
 #include <linux/types.h>
+#include <pcpupool/pcpupool.h>
 
 struct task_struct;
 
+/*
+ * Handles in tests: the null handle, a handle made from a raw address (the
+ * misuse cases: foreign memory, a pointer into an allocation), and whether
+ * a handle holds memory.
+ */
+#define KT_NO_MEM	pcpupool_null(struct pcpupool_mem)
+#define KT_MEM(addr)	((struct pcpupool_mem){ .__p = (void __pcpupool __force *)(addr) })
+#define KT_HAS(h)	(!pcpupool_is_null(h))
+
+/* The allocator's own consistency check (pcpupool_test_check()) passes. */
+#define CHECK_CONSISTENT(test)						\
+	do {								\
+		const char *__err = pcpupool_test_check();		\
+		KUNIT_EXPECT_PTR_EQ_MSG(test, __err, NULL, "%s", __err);	\
+	} while (0)
+
 /* Byte i of CPU c's copy of @p is @tag ^ (c * 0x3b). */
-void kt_fill(void __percpu *p, size_t size, u8 tag);
-bool kt_filled(void __percpu *p, size_t size, u8 tag);
-bool kt_zeroed(void __percpu *p, size_t size);
+void kt_fill(struct pcpupool_mem p, size_t size, u8 tag);
+bool kt_filled(struct pcpupool_mem p, size_t size, u8 tag);
+bool kt_zeroed(struct pcpupool_mem p, size_t size);
 
 struct kt_gang {
 	struct task_struct *t[NR_CPUS + 1];

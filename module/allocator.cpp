@@ -30,36 +30,10 @@ void Pool::relocate(Chunk* c)
 	slots_[slot].push_back(c);
 }
 
-Chunk* ChunkIndex::find(uptr p) const
-{
-	u32 lo = 0, hi = n;
-	while (lo < hi) {
-		u32 mid = (lo + hi) / 2;
-		Chunk* ch = c[mid];
-		if (p < ch->base())
-			hi = mid;
-		else if (p >= ch->end())
-			lo = mid + 1;
-		else
-			return ch;
-	}
-	return nullptr;
-}
-
 Chunk* Pool::lookup(uptr p) const
 {
 	lock_.assert_held();
 	return index_ ? index_->find(p) : nullptr;
-}
-
-u8* Pool::tag_of(const void* ptr) const
-{
-	uptr p = reinterpret_cast<uptr>(ptr);
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-	Chunk* c = idx ? idx->find(p) : nullptr;
-	if (!c || (p - c->base()) % kTagBytes)
-		return nullptr;
-	return c->tag(p - c->base());
 }
 
 Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
@@ -96,7 +70,10 @@ void Pool::zero(const Placement& pl, u32 bytes)
 
 // ---- allocation --------------------------------------------------------
 
-void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
+// Everything the inline hit of Pool::alloc() does not serve: misuse,
+// tracing, fault injection, cache misses, and requests the caches do not
+// take.
+void* Pool::alloc_slow(usize bytes, usize align, Gfp gfp, u8 tag)
 {
 	if (PCPU_UNLIKELY(!bytes || bytes > unit_bytes_ || align > page_bytes_ ||
 			  !is_pow2(align ? align : 1))) {
@@ -189,7 +166,7 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 		}
 		// Refill before exhaustion: kick below the low target.
-		kick = !pl || nr_empty_pop_ < target_low_;
+		kick = !pl || refill_wanted();
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
@@ -281,15 +258,24 @@ void Pool::free_impl(void* ptr, bool elem)
 {
 	if (!ptr)
 		return;
-	uptr p = reinterpret_cast<uptr>(ptr);
-	bool kick = false;
-	unsigned long freed_bytes = 0;
 	// A class object goes back to this CPU's cache, without the lock.
-	if (int bytes = cache_free(p, elem); bytes >= 0) {
+	if (int bytes = cache_free(reinterpret_cast<uptr>(ptr), elem); bytes >= 0) {
 		if (bytes && PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
 			pcpu_trace_free(ptr, bytes);
 		return;
 	}
+	unsigned long freed_bytes = free_locked(ptr, elem);
+	if (freed_bytes && PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
+		pcpu_trace_free(ptr, freed_bytes);
+}
+
+// Anything but a class object: under the pool lock.  Returns the bytes
+// freed, 0 when the free was refused as misuse.
+unsigned long Pool::free_locked(void* ptr, bool elem)
+{
+	uptr p = reinterpret_cast<uptr>(ptr);
+	bool kick = false;
+	unsigned long freed_bytes = 0;
 	{
 		SpinIrqGuard g(lock_);
 		Chunk* c = lookup(p);
@@ -297,7 +283,7 @@ void Pool::free_impl(void* ptr, bool elem)
 			st_.nr_misuse++;
 			g.unlock();
 			PCPU_WARN_ONCE(true, "free of a pointer pcpupool does not own: %px", ptr);
-			return;
+			return 0;
 		}
 		u32 off = p - c->base();
 		u8* tag = off % kTagBytes ? nullptr : c->tag(off);
@@ -306,7 +292,7 @@ void Pool::free_impl(void* ptr, bool elem)
 			st_.nr_misuse++;
 			g.unlock();
 			warn_tag_refusal(ptr, tv);
-			return;
+			return 0;
 		}
 		u32 bits = off % kMinAllocBytes ? 0 : update(c, [&](AreaMap& m) {
 			return m.free(off / kMinAllocBytes);
@@ -323,7 +309,7 @@ void Pool::free_impl(void* ptr, bool elem)
 				       inside ? "free of a pointer inside an allocation"
 					      : "double free or never allocated",
 				       ptr, id, off);
-			return;
+			return 0;
 		}
 		st_.nr_dealloc++;
 		st_.nr_cur_alloc--;
@@ -335,8 +321,7 @@ void Pool::free_impl(void* ptr, bool elem)
 	}
 	if (kick)
 		kick_balance(/*now=*/false);
-	if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
-		pcpu_trace_free(ptr, freed_bytes);
+	return freed_bytes;
 }
 
 // A plain pcpupool_free() of a mempool element: refused while the element
@@ -444,7 +429,11 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 
 // @c is wholly free, off the slot lists and out of the index for a grace
 // period: no reader can reach it.
-void Pool::destroy_chunk(Chunk* c, const MutexCtx& m)
+// @c is unreachable: out of the index (after a grace period) and off the
+// slot lists, so nothing but this function touches its pages, its range
+// or its map, and no allocator lock is needed (the pool lock covers the
+// counters).  Sleeps (TLB flush IPI, vunmap()).
+void Pool::destroy_chunk(Chunk* c)
 {
 	pcpu_page_list pages;
 	pcpu_page_list_init(&pages);
@@ -549,6 +538,7 @@ int Pool::populate_range(Chunk* c, u32 off, u32 bits, const MutexCtx& m)
 // ---- init and exit ----------------------------------------------------
 
 static void balance_work_fn(void* arg) { static_cast<Pool*>(arg)->balance(); }
+static void reap_work_fn(void* arg) { static_cast<Pool*>(arg)->reap(); }
 
 int Pool::init(u32 unit_bytes)
 {
@@ -577,7 +567,8 @@ int Pool::init(u32 unit_bytes)
 		return kENOMEM;
 	}
 	balance_work_ = pcpu_work_new(balance_work_fn, this);
-	if (!balance_work_) {
+	reap_work_ = pcpu_work_new(reap_work_fn, this);
+	if (!balance_work_ || !reap_work_) {
 		exit();
 		return kENOMEM;
 	}
@@ -600,9 +591,14 @@ void Pool::exit()
 	// The caches first: their objects go back to the area map, and the
 	// shrinker must not run on a pool that is going away.
 	exit_cache();
-	// No new kicks can come once users are gone; cancel the work first.
+	// No new kicks can come once users are gone; cancel the work first,
+	// then destroy what a cancelled reap would have.
 	pcpu_work_delete(balance_work_);
 	balance_work_ = nullptr;
+	pcpu_work_delete(reap_work_);
+	reap_work_ = nullptr;
+	if (mutex_.raw() && lock_.raw())
+		reap();
 	if (mutex_.raw() && lock_.raw()) {
 		pcpupool_stats st;
 		get_stats(&st);
@@ -621,8 +617,6 @@ void Pool::exit()
 		}
 		// Lock-free readers leave the old index; never under the mutex.
 		pcpu_synchronize_rcu();
-		MutexGuard held(mutex_);
-		MutexCtx m(held, AllocCtx::worker());
 		for (u32 i = 0; idx && i < idx->n; i++) {
 			Chunk* c = idx->c[i];
 			{
@@ -632,7 +626,7 @@ void Pool::exit()
 				nr_empty_pop_ -= c->map.nr_empty_populated();
 				nr_populated_ -= c->map.nr_populated();
 			}
-			destroy_chunk(c, m);
+			destroy_chunk(c);
 		}
 		pcpu_rcu_kfree(idx);
 	}

@@ -75,7 +75,22 @@ struct ChunkIndex {
 	u32 n;
 	Chunk* c[]; // [n]
 
-	Chunk* find(uptr p) const;
+	// Binary search: the chunk whose range holds @p, or nullptr.
+	PCPU_ALWAYS_INLINE Chunk* find(uptr p) const
+	{
+		u32 lo = 0, hi = n;
+		while (lo < hi) {
+			u32 mid = (lo + hi) / 2;
+			Chunk* ch = c[mid];
+			if (p < ch->base())
+				hi = mid;
+			else if (p >= ch->end())
+				lo = mid + 1;
+			else
+				return ch;
+		}
+		return nullptr;
+	}
 };
 
 // mempool.cpp: whether a mempool with element tag id @id exists now (read
@@ -112,12 +127,24 @@ constexpr u32 kCacheMax = 64; // objects per class per CPU, at most
 // sits in a cache rather than with a user.
 constexpr u8 kMetaCached = 1;
 
-constexpr u32 class_bytes(int cls) { return kClassMinBytes << cls; }
-constexpr u32 class_align(int cls) { return min(class_bytes(cls), kClassAlignMax); }
+PCPU_ALWAYS_INLINE constexpr u32 class_bytes(int cls) { return kClassMinBytes << cls; }
+PCPU_ALWAYS_INLINE constexpr u32 class_align(int cls)
+{
+	return min(class_bytes(cls), kClassAlignMax);
+}
 // How many objects a CPU keeps per class: about 2 KiB of each unit, at
 // least 4 and at most kCacheMax, so a CPU's caches hold at most ~16 KiB
 // per unit (the figure that multiplies by CPUs twice: README).
-constexpr u32 class_cap(int cls) { return min(kCacheMax, max(4u, 2048u / class_bytes(cls))); }
+PCPU_ALWAYS_INLINE constexpr u32 class_cap(int cls)
+{
+	return min(kCacheMax, max(4u, 2048u / class_bytes(cls)));
+}
+
+// A single-writer counter (the owning CPU with IRQs off): a relaxed store,
+// so that a reader on another CPU (stats) never sees a torn value.
+PCPU_ALWAYS_INLINE void bump(u64& c, u64 by = 1) { __atomic_store_n(&c, c + by, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE u8 meta_out(int cls) { return u8((cls + 1) << 1); }
+PCPU_ALWAYS_INLINE int meta_class(u8 m) { return (m >> 1) - 1; }
 
 // One CPU's counters of one class.  Single writer: the owning CPU with
 // IRQs off (or the hotplug callback once it is dead); summed on read.
@@ -137,6 +164,22 @@ struct CpuCache {
 	struct Class {
 		u32 count; // objs[0..count) are ready, zeroing pending
 		void* objs[kCacheMax];
+
+		// Written by its CPU (IRQs off), read by cached_objects().
+		PCPU_ALWAYS_INLINE void set_count(u32 v)
+		{
+			__atomic_store_n(&count, v, __ATOMIC_RELAXED);
+		}
+		PCPU_ALWAYS_INLINE void* pop()
+		{
+			set_count(count - 1);
+			return objs[count];
+		}
+		PCPU_ALWAYS_INLINE void push(void* p)
+		{
+			objs[count] = p;
+			set_count(count + 1);
+		}
 	} cls[kNrClasses];
 	ClassCounters ctr[kNrClasses];
 	u64 min_size, max_size; // requested sizes seen (stats)
@@ -167,22 +210,61 @@ public:
 
 	// @tag: a mempool element's tag (see kTagOut); @align is then a
 	// multiple of kTagBytes.
-	void* alloc(usize bytes, usize align, Gfp gfp, u8 tag = 0);
+	// The hit of this CPU's cache is inline (below); the rest is
+	// alloc_slow().
+	PCPU_ALWAYS_INLINE void* alloc(usize bytes, usize align, Gfp gfp, u8 tag = 0);
+	// IRQs off on @cpu: the cache hit of a request of class @cls, the one
+	// copy every path uses, without a lock: an object (handed out with
+	// @tag; the caller zeroes it), or nullptr and *@why: kAtomicMiss (only
+	// the locked path can tell), or, for an @atomic request only,
+	// kAtomicExhausted (the class is out of populated memory:
+	// atomic_failed() once IRQs are on again) or, with @fault, kAtomicFault
+	// (test builds: an armed fault failed it).  Pool::alloc()'s inline hit
+	// runs only with no fault site armed and passes @fault false, a
+	// constant: no second load of pcpu_fault_armed on the hot path.
+	static constexpr int kAtomicMiss = 0, kAtomicExhausted = 1, kAtomicFault = 2;
+	PCPU_ALWAYS_INLINE void* hit_irqs_off(int cls, u32 bytes, u8 tag, int cpu, bool atomic,
+					      bool fault, int* why);
+	// After kAtomicExhausted: the balance work must know.
+	void atomic_failed()
+	{
+		if (!queued()) {
+			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
+			kick_balance(/*now=*/true);
+		}
+	}
+	void* alloc_slow(usize bytes, usize align, Gfp gfp, u8 tag);
 	// The class of a request the per-CPU caches serve, or -1.
-	static int class_of(usize bytes, usize align);
+	PCPU_ALWAYS_INLINE static int class_of(usize bytes, usize align)
+	{
+		if (bytes > kClassMaxBytes)
+			return -1;
+		int cls = bytes <= kClassMinBytes ? 0 : fls64(bytes - 1) - 3;
+		if (align > class_align(cls))
+			return -1;
+		return cls;
+	}
 	// @n objects at once, all or nothing (kENOMEM, every out[] nullptr);
 	// a batch of class objects takes this CPU's cache once.
 	[[nodiscard]] int alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out);
 	void free_bulk(u32 n, void* const* ptrs);
 	// pcpupool_free(): refuses (WARN_ONCE) an element that sits in a
 	// mempool's reserve.
-	void free(void* p) { free_impl(p, false); }
+	PCPU_ALWAYS_INLINE void free(void* p) { free_fast(p, false); }
 	// A mempool returning an element it owns: clears the tag.
-	void free_elem(void* p) { free_impl(p, true); }
+	PCPU_ALWAYS_INLINE void free_elem(void* p) { free_fast(p, true); }
 	// The tag byte of the allocation that starts at @p, or nullptr if @p is
 	// not inside a chunk at a multiple of kTagBytes.  Takes no lock: the
 	// caller holds an RcuReadGuard for as long as it uses the result.
-	u8* tag_of(const void* p) const;
+	PCPU_ALWAYS_INLINE u8* tag_of(const void* ptr) const
+	{
+		uptr p = reinterpret_cast<uptr>(ptr);
+		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+		Chunk* c = idx ? idx->find(p) : nullptr;
+		if (!c || (p - c->base()) % kTagBytes)
+			return nullptr;
+		return c->tag(p - c->base());
+	}
 
 	// Per-CPU front end (cache.cpp).  drain_caches(): every online CPU's
 	// cache back to the area map (IPI; process context).  cache_cpu_dead():
@@ -193,11 +275,15 @@ public:
 	void cache_cpu_dead(int cpu);
 	u64 cached_objects() const;
 	void set_caching(bool on);
-	bool caching() const { return __atomic_load_n(&cache_on_, __ATOMIC_RELAXED); }
+	PCPU_ALWAYS_INLINE bool caching() const
+	{
+		return __atomic_load_n(&cache_on_, __ATOMIC_RELAXED);
+	}
 	void show_cache(void* seq);
 
 	// Balance work (balance.cpp).
 	void balance();
+	void reap();
 	void kick_balance(bool now);
 	void flush_balance();
 
@@ -209,6 +295,8 @@ public:
 	int set_low(u64 v);
 	int set_high(u64 v);
 	int set_cap(u64 v);
+	// The largest cap set_cap() accepts on this machine.
+	u64 cap_limit() const;
 	Watermarks watermarks() const { return wm_; }
 	void test_hold_mutex(bool hold)
 	{
@@ -221,9 +309,14 @@ public:
 	// The allocator mutex is held by the calling task (allocation recorder).
 	bool mutex_held() const { return mutex_.held_by_current(); }
 	u32 unit_bytes() const { return unit_bytes_; }
-	const unsigned long* unit_off() const { return unit_off_; }
+	PCPU_ALWAYS_INLINE const unsigned long* unit_off() const { return unit_off_; }
 	u32 nr_units() const { return nr_units_; }
-	CpuList possible_cpus() const { return {cpus_, nr_possible_}; }
+	PCPU_ALWAYS_INLINE CpuList possible_cpus() const { return {cpus_, nr_possible_}; }
+	// The hand-out zeroing of every possible CPU's copy: @bytes with
+	// memset(); zero_class(): a class object (or any 8-aligned object
+	// whose size rounded up to 8 B is its own), inline word stores.
+	void zero_copies(void* p, u32 bytes) const;
+	PCPU_ALWAYS_INLINE void zero_class(void* p, u32 bytes) const;
 	u32 page_bytes() const { return page_bytes_; }
 
 private:
@@ -237,13 +330,14 @@ private:
 	Placement find_and_alloc(u32 bits, u32 align_bits, bool pop_only);
 	void* finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic, int cls = -1);
 	// cache.cpp
-	CpuCache* cache(int cpu) const { return caches_[cpu]; }
+	PCPU_ALWAYS_INLINE CpuCache* cache(int cpu) const { return caches_[cpu]; }
 	void* cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag);
-	[[nodiscard]] int cache_free(uptr p, bool elem);
+	[[nodiscard]] PCPU_ALWAYS_INLINE int cache_free(uptr p, bool elem);
 	static constexpr int kNotClass = -1, kRefusedDouble = -2, kRefusedTag = -3;
-	int cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv);
+	PCPU_ALWAYS_INLINE int cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv);
 	void report_refused_free(int why, uptr p, u8 tv);
-	void hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic);
+	PCPU_ALWAYS_INLINE void hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes,
+					 bool atomic);
 	u32 carve_locked(int cls, CpuCache* cc, u32 n, bool atomic);
 	bool flush_locked(int cls, CpuCache* cc, u32 n);
 	void drain_cpu_locked(CpuCache* cc);
@@ -251,16 +345,25 @@ private:
 	[[nodiscard]] bool init_cache();
 	void exit_cache();
 	void free_cache();
-	bool exhausted(int cls) const
+	PCPU_ALWAYS_INLINE bool exhausted(int cls) const
 	{
 		return __atomic_load_n(&exhausted_, __ATOMIC_RELAXED) & (1u << cls);
 	}
-	bool queued() const { return __atomic_load_n(&balance_queued_, __ATOMIC_RELAXED); }
-	void set_queued(bool v) { __atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED); }
+	PCPU_ALWAYS_INLINE bool queued() const
+	{
+		return __atomic_load_n(&balance_queued_, __ATOMIC_RELAXED);
+	}
+	PCPU_ALWAYS_INLINE void set_queued(bool v)
+	{
+		__atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED);
+	}
 	void zero(const Placement& pl, u32 bytes);
-	void zero_copies(void* p, u32 bytes) const;
-	static bool fault_atomic();
+	PCPU_ALWAYS_INLINE static bool fault_atomic();
+	// A class object back to this CPU's cache inline; the rest (and a
+	// traced free) through free_impl().
+	PCPU_ALWAYS_INLINE void free_fast(void* p, bool elem);
 	void free_impl(void* p, bool elem);
+	unsigned long free_locked(void* p, bool elem);
 	static bool refuse_tag(u8 tv);
 	static void warn_tag_refusal(const void* p, u8 tv);
 	Chunk* lookup(uptr p) const;
@@ -273,7 +376,7 @@ private:
 	auto update(Chunk* c, Fn fn);
 
 	[[nodiscard]] Chunk* create_chunk(const MutexCtx& m);
-	void destroy_chunk(Chunk* c, const MutexCtx& m);
+	void destroy_chunk(Chunk* c); // unreachable: no mutex needed
 	// Room for an index of @n chunks, or nullptr.  publish_index() fills
 	// it under the pool lock with the current chunks, @add inserted and
 	// those off the slot lists (slot -1: being destroyed) left out, and
@@ -289,7 +392,7 @@ private:
 	void flush_and_free(pcpu_page_list* pages, u32 nr_blocks);
 
 	// balance.cpp
-	void update_target(bool failed);
+	bool update_target(bool failed);
 	void recompute_target();
 	u32 adaptive_cap() const;
 	void balance_locked(List<Chunk, &Chunk::slot_node>* victims);
@@ -308,6 +411,10 @@ private:
 	int nr_slots_ = 0; // slots 0..nr_slots_-1, the last = free
 	unsigned long* unit_off_ = nullptr; // [nr_units_]
 	void* balance_work_ = nullptr;
+	void* reap_work_ = nullptr;
+	u64 nr_kick_ = 0; // immediate runs queued by kick_balance() (atomic)
+	// Chunks out of the index, waiting for the reap work: pool lock.
+	List<Chunk, &Chunk::slot_node> dying_;
 
 	Mutex mutex_; // chunk create/destroy, (de)population
 	SpinLock lock_; // everything below
@@ -325,6 +432,26 @@ private:
 	bool failed_since_balance_ = false;
 	u64 atomic_bytes_since_ = 0; // atomic demand since the last balance
 	u32 demand_pages_ = 0; // decaying estimate of atomic demand
+	u32 burst_pages_ = 0; // atomic demand of the runs since a quiet one
+	u32 empty_after_run_ = 0; // nr_empty_pop_ as the last balance run ended
+	// Pool lock held: the atomic path should kick the balance work.  Below
+	// the low target, or below the high one once atomic callers used up two
+	// pages of the headroom the last run left: a burst is under way, and
+	// the refill starts while there is headroom left to cover its start-up
+	// latency.
+	bool refill_wanted() const
+	{
+		return nr_empty_pop_ < target_low_ ||
+		       (nr_empty_pop_ < target_high_ && headroom_used() >= 2 &&
+			atomic_bytes_since_ >= page_bytes_);
+	}
+	// Empty populated pages used up since the last balance run ended: net
+	// consumption, so that atomic alloc/free pairs (which give their page
+	// back) are not mistaken for a burst.
+	u32 headroom_used() const
+	{
+		return empty_after_run_ > nr_empty_pop_ ? empty_after_run_ - nr_empty_pop_ : 0;
+	}
 	Watermarks wm_; // tunables (debugfs), changed under lock_
 	u32 target_low_ = 2; // the adaptive target in force
 	u32 target_high_ = 4;
@@ -358,6 +485,184 @@ auto Pool::update(Chunk* c, Fn fn)
 		__atomic_store_n(&exhausted_, 0u, __ATOMIC_RELAXED);
 	relocate(c);
 	return ret;
+}
+
+// ---- the front end's fast path, inlined where it is used ----
+
+// Test builds: the fault switch of the atomic path, consulted only once a
+// test armed one (a load, not a call, on the fast path).
+bool Pool::fault_atomic()
+{
+	return PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
+	       pcpu_fault_should_fail(PCPU_SITE_ATOMIC);
+}
+
+// IRQs off.  @p leaves the front end for a user: its class byte says
+// "out", a mempool element gets its tag, and the counters move.
+void Pool::hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic)
+{
+	uptr a = reinterpret_cast<uptr>(p);
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	Chunk* c = idx->find(a);
+	u32 off = a - c->base();
+	__atomic_store_n(c->meta(off), meta_out(cls), __ATOMIC_RELAXED);
+	if (tag)
+		__atomic_store_n(c->tag(off), tag, __ATOMIC_RELAXED);
+	ClassCounters& ctr = cc->ctr[cls];
+	bump(ctr.allocs);
+	if (atomic)
+		bump(ctr.atomic);
+	if (PCPU_UNLIKELY(bytes < cc->min_size || !cc->min_size))
+		__atomic_store_n(&cc->min_size, u64(bytes), __ATOMIC_RELAXED);
+	if (PCPU_UNLIKELY(bytes > cc->max_size))
+		__atomic_store_n(&cc->max_size, u64(bytes), __ATOMIC_RELAXED);
+	if (PCPU_UNLIKELY(!cc->touched))
+		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+}
+
+// The hand-out zeroing of a class object, in every possible CPU's copy.
+// A class object is 8-aligned and its class a multiple of 8 B, so the
+// request rounded up to 8 B is zeroed with word stores, inline: for the
+// small classes a memset() call (and on x86 its rep stosb start-up) costs
+// more than the stores (up to the 1 KiB class: 128 stores per CPU, about
+// what rep stosb costs for that size on current x86).  Relaxed atomic
+// stores, so gcc cannot fold the loop back into a memset() call.
+void Pool::zero_class(void* p, u32 bytes) const
+{
+	const uptr a = reinterpret_cast<uptr>(p);
+	const u32 words = (bytes + 7) / 8;
+	for (u32 cpu : possible_cpus()) {
+		u64* w = reinterpret_cast<u64*>(a + unit_off_[cpu]);
+		for (u32 i = 0; i < words; i++)
+			__atomic_store_n(&w[i], u64(0), __ATOMIC_RELAXED);
+	}
+}
+
+void* Pool::hit_irqs_off(int cls, u32 bytes, u8 tag, int cpu, bool atomic, bool fault, int* why)
+{
+	CpuCache* cc = cache(cpu);
+	auto& s = cc->cls[cls];
+	*why = kAtomicMiss;
+	if (fault && PCPU_UNLIKELY(fault_atomic())) {
+		*why = kAtomicFault;
+	} else if (PCPU_LIKELY(s.count)) {
+		void* p = s.pop();
+		bump(cc->ctr[cls].hits);
+		hand_out(p, cls, tag, cc, bytes, atomic);
+		return p;
+	} else if (atomic && exhausted(cls)) {
+		*why = kAtomicExhausted;
+	}
+	if (*why != kAtomicMiss)
+		bump(cc->ctr[cls].fails);
+	return nullptr;
+}
+
+// The cache hit of an allocation, inline at every call site: IRQs off,
+// pop from this CPU's cache, hand out, IRQs on, zero.  Anything else (a
+// miss, a request the caches do not serve, misuse, tracing, an armed test
+// fault site, so that a site is consulted once per allocation) goes to
+// alloc_slow(), which decides it all again.
+void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
+{
+	const int cls = class_of(bytes, align);
+	if (PCPU_LIKELY(cls >= 0 && bytes && !(align & (align - 1)) &&
+			!(gfp.raw() & pcpu_gfp.account) && caching() && !pcpu_trace_mask &&
+			!__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED))) {
+		const bool atomic = !gfp.may_sleep();
+		if (!atomic)
+			pcpu_might_sleep(); // as the slow path would, hit or miss
+		void* p;
+		int why;
+		{
+			IrqGuard irq; // this CPU's cache; also an RCU read-side section
+			p = hit_irqs_off(cls, bytes, tag, irq.cpu(), atomic, false, &why);
+		}
+		if (PCPU_LIKELY(p)) {
+			zero_class(p, bytes);
+			return p;
+		}
+		if (why == kAtomicExhausted)
+			atomic_failed(); // known out of populated memory: no lock
+		if (why != kAtomicMiss)
+			return nullptr;
+	}
+	return alloc_slow(bytes, align, gfp, tag);
+}
+
+// IRQs off on @cpu.  A class object back from a user into @cpu's cache:
+// its class bytes, or kRefusedDouble / kRefusedTag (nothing changed), or
+// kNotClass if @p is not a class object.  *@kick: the balance work should
+// look (a flush freed a chunk); *@tv: the element tag seen.
+int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
+{
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	Chunk* c = idx ? idx->find(p) : nullptr;
+	if (!c)
+		return kNotClass;
+	u32 off = p - c->base();
+	if (off % kTagBytes)
+		return kNotClass;
+	u8* mb = c->meta(off);
+	u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
+	if (!mv)
+		return kNotClass;
+	int cls = meta_class(mv);
+	u8* t = c->tag(off);
+	*tv = __atomic_load_n(t, __ATOMIC_RELAXED);
+	if (mv & kMetaCached)
+		return kRefusedDouble;
+	if (*tv && !elem && refuse_tag(*tv))
+		return kRefusedTag;
+	if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return kRefusedDouble; // a racing free won
+	if (*tv)
+		__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
+	CpuCache* cc = cache(cpu);
+	auto& s = cc->cls[cls];
+	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
+		pcpu_spin_lock(lock_.raw());
+		*kick |= flush_locked(cls, cc, class_cap(cls) / 2);
+		pcpu_spin_unlock(lock_.raw());
+	}
+	s.push(reinterpret_cast<void*>(p));
+	bump(cc->ctr[cls].frees);
+	if (PCPU_UNLIKELY(!cc->touched))
+		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+	return class_bytes(cls);
+}
+
+// A class object back from a user, without a lock: returns its class
+// bytes (0 when the free was refused as misuse, reported here), or -1 if
+// @p is not a class object (free_locked() then frees it or reports it).
+int Pool::cache_free(uptr p, bool elem)
+{
+	bool kick = false;
+	u8 tv = 0;
+	int ret;
+	{
+		IrqGuard irq; // RCU read-side: the index and the chunk stay
+		ret = cache_free_irqs_off(p, elem, irq.cpu(), &kick, &tv);
+	}
+	if (PCPU_UNLIKELY(kick))
+		kick_balance(/*now=*/false);
+	if (PCPU_LIKELY(ret >= 0))
+		return ret;
+	if (ret == kNotClass)
+		return -1;
+	report_refused_free(ret, p, tv);
+	return 0;
+}
+
+// A free: a class object goes back to this CPU's cache inline; anything
+// else, and every free while tracing is on, goes through free_impl().
+void Pool::free_fast(void* ptr, bool elem)
+{
+	if (PCPU_UNLIKELY(!ptr || pcpu_trace_mask))
+		free_impl(ptr, elem);
+	else if (PCPU_UNLIKELY(cache_free(reinterpret_cast<uptr>(ptr), elem) < 0))
+		free_locked(ptr, elem);
 }
 
 extern Pool g_pool;

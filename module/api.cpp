@@ -13,6 +13,13 @@ using namespace pcp;
 
 static Mempool* mp(pcpupool_mempool* p) { return reinterpret_cast<Mempool*>(p); }
 
+// fail_pcpupool (module/port/fault.c): an injected failure fails the call,
+// consulted once per call, before any cache.
+PCPU_ALWAYS_INLINE static bool fail_injected(unsigned int gfp, unsigned long bytes)
+{
+	return PCPU_UNLIKELY(pcpu_fail_on) && pcpu_fail_alloc(gfp, bytes);
+}
+
 pcpupool_mempool* pcpu_api_mempool_create(const char* name, unsigned long size, unsigned long align,
 					  unsigned int min_nr, unsigned int gfp)
 {
@@ -24,7 +31,8 @@ pcpupool_mempool* pcpu_api_mempool_create(const char* name, unsigned long size, 
 
 void* pcpu_api_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp)
 {
-	return mp(pool)->alloc(Gfp(gfp));
+	// Injected: the allocator's attempt fails, the reserve may serve.
+	return mp(pool)->alloc(Gfp(gfp), fail_injected(gfp, mp(pool)->size()));
 }
 
 void pcpu_api_mempool_free(pcpupool_mempool* pool, void* elem) { mp(pool)->free(elem); }
@@ -45,8 +53,12 @@ void pcpu_api_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* 
 	mp(pool)->get_stats(st);
 }
 
+// The fast path: Pool::alloc() and Pool::free() inline their cache hit
+// here (port/main.c's pcpupool_alloc()/pcpupool_free() jump here).
 void* pcpu_api_alloc(unsigned long size, unsigned long align, unsigned int gfp)
 {
+	if (fail_injected(gfp, size))
+		return nullptr;
 	return g_pool.alloc(size, align, Gfp(gfp));
 }
 
@@ -55,6 +67,11 @@ void pcpu_api_free(void* ptr) { g_pool.free(ptr); }
 int pcpu_api_alloc_bulk(unsigned long size, unsigned long align, unsigned int gfp, unsigned int n,
 			void** ptrs)
 {
+	if (fail_injected(gfp, size * n)) {
+		for (unsigned int i = 0; i < n; i++)
+			ptrs[i] = nullptr;
+		return kENOMEM;
+	}
 	return g_pool.alloc_bulk(size, align, Gfp(gfp), n, ptrs);
 }
 
@@ -106,7 +123,8 @@ int set_balance(void*, unsigned long long v)
 }
 
 // hold_atomic: write N to make N atomic (GFP_NOWAIT) 64-byte allocations
-// and hold them, replacing what was held; 0 frees them.  Reads the number
+// through the public API, as a user would (so fail_pcpupool applies), and
+// hold them, replacing what was held; 0 frees them.  Reads the number
 // actually served.  For demos and for watching the balance work; what is
 // still held at unload shows the live-allocation report.
 constexpr u64 kMaxHold = 1 << 16;
@@ -117,7 +135,7 @@ u64 nr_held;
 void drop_held()
 {
 	for (u64 i = 0; i < nr_held; i++)
-		g_pool.free(held[i]);
+		pcpu_api_free(held[i]);
 	delete[] held;
 	held = nullptr;
 	nr_held = 0;
@@ -145,7 +163,7 @@ int set_hold(void*, unsigned long long n)
 		return kENOMEM;
 	nr_held = n;
 	for (u64 i = 0; i < n; i++)
-		held[i] = g_pool.alloc(64, 8, Gfp::nowait().with(pcpu_gfp.nowarn));
+		held[i] = pcpu_api_alloc(64, 8, Gfp::nowait().with(pcpu_gfp.nowarn).raw());
 	return 0;
 }
 
@@ -262,8 +280,9 @@ void pcpu_api_test_mempool_flush(struct pcpupool_mempool* pool) { mp(pool)->flus
 
 int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high, unsigned int cap)
 {
-	// Order matters for validation: widen first, then narrow.
-	int ret = g_pool.set_cap(4096);
+	// Order matters for validation: widen first, then narrow (the widest
+	// cap depends on the number of possible CPUs: 1024 at 64).
+	int ret = g_pool.set_cap(g_pool.cap_limit());
 	if (!ret)
 		ret = g_pool.set_low(0);
 	if (!ret)

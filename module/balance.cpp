@@ -8,9 +8,10 @@
 //    allocates in a tight loop cannot starve its own refill (the kernel's
 //    balance work is queued on that very CPU), and it is kicked as soon as
 //    the empty pages fall below the low target, before they run out;
-//  - the target adapts: the atomic bytes served between two runs are the
-//    demand; demand_pages_ decays by a quarter per run and jumps on demand
-//    or on a failure; target_high = clamp(2 * demand, high, cap) and
+//  - the target adapts: the atomic bytes served since a burst began, over
+//    the back-to-back runs its kicks queue, are the demand; demand_pages_
+//    jumps to it, and on a failure, and decays by a quarter per run that
+//    saw no atomic demand; target_high = clamp(2 * demand, high, cap) and
 //    target_low = max(low, target_high / 2).
 //
 // Runs in process context under the allocator mutex; every allocation it
@@ -39,9 +40,10 @@ void Pool::kick_balance(bool now)
 	if (__atomic_load_n(flag, __ATOMIC_RELAXED) ||
 	    __atomic_exchange_n(flag, true, __ATOMIC_RELAXED))
 		return;
-	if (now)
+	if (now) {
+		__atomic_fetch_add(&nr_kick_, 1, __ATOMIC_RELAXED); // once per run at most
 		pcpu_work_queue(balance_work_);
-	else
+	} else
 		pcpu_work_queue_delayed(balance_work_, kLazyBalanceMs);
 }
 
@@ -50,19 +52,35 @@ void Pool::flush_balance()
 	set_queued(false); // queue for sure: the caller waits for a run
 	kick_balance(true);
 	pcpu_work_flush(balance_work_);
+	pcpu_work_flush(reap_work_); // and for the chunks it freed to be gone
 }
 
-void Pool::update_target(bool failed)
+// Returns whether atomic callers took memory since the last run.
+bool Pool::update_target(bool failed)
 {
 	lock_.assert_held();
+	// Atomic demand: the atomic bytes served since the last run.  (Bounding
+	// it by the headroom used up, to discount alloc/free pairs, kept too
+	// little headroom for the next burst: measured in make bench.)
 	u32 demand = div_round_up<u64>(atomic_bytes_since_, page_bytes_);
 	atomic_bytes_since_ = 0;
-	demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
-	demand_pages_ = max(demand_pages_, demand);
+	if (demand) {
+		// A burst outlives one run (its kicks queue back-to-back runs):
+		// what it took since it began is the demand, not this run's
+		// share, and it does not decay while it lasts.
+		// (Bounded by the cap: more says nothing, the target is capped,
+		// and a long churn must not take longer to decay.)
+		burst_pages_ = min(adaptive_cap(), burst_pages_ + demand);
+		demand_pages_ = max(demand_pages_, burst_pages_);
+	} else {
+		burst_pages_ = 0;
+		demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
+	}
 	if (failed)
 		demand_pages_ =
 			min(adaptive_cap(), demand_pages_ + max<u32>(demand_pages_, wm_.high));
 	recompute_target();
+	return demand || failed;
 }
 
 // Empty populated memory is paid in every unit: a unit page is a page per
@@ -93,26 +111,54 @@ void Pool::balance()
 	List<Chunk, &Chunk::slot_node> victims;
 	balance_locked(&victims);
 	if (!victims.empty()) {
-		// Out of the index: wait for lock-free readers (the front end,
-		// Pool::tag_of) to leave it, without the mutex, so that no
-		// sleepable caller (GFP_NOIO IO paths included) waits a grace
-		// period behind us; then destroy them under it.
-		pcpu_synchronize_rcu();
-		MutexGuard held(mutex_);
-		MutexCtx m(held, AllocCtx::worker());
-		while (Chunk* c = victims.front()) {
-			List<Chunk, &Chunk::slot_node>::remove(c);
-			destroy_chunk(c, m);
+		// Out of the index; the reap work destroys them after a grace
+		// period.  Not here: a CPU bursting in a non-preemptible loop
+		// holds the grace period off for as long as the burst lasts,
+		// and the next balance run, the one that burst needs, would
+		// wait behind it.
+		{
+			SpinIrqGuard g(lock_);
+			while (Chunk* c = victims.front()) {
+				List<Chunk, &Chunk::slot_node>::remove(c);
+				dying_.push_back(c);
+			}
 		}
+		pcpu_work_queue(reap_work_);
 	}
 	trim_idle_caches();
+}
+
+// The reap work: chunks the balance work took out of the index wait for
+// lock-free readers (the front end, Pool::tag_of) to leave it, without the
+// mutex, so that no sleepable caller (GFP_NOIO IO paths included) waits a
+// grace period behind it; then they are destroyed, still without it (they
+// are unreachable).  Chunks that die while it waits are the next run's.
+void Pool::reap()
+{
+	List<Chunk, &Chunk::slot_node> batch;
+	{
+		SpinIrqGuard g(lock_);
+		while (Chunk* c = dying_.front()) {
+			List<Chunk, &Chunk::slot_node>::remove(c);
+			batch.push_back(c);
+		}
+	}
+	if (batch.empty())
+		return;
+	pcpu_synchronize_rcu();
+	// Unreachable now: destroyed without the allocator mutex, so that a
+	// balance run a burst needs never waits behind a destruction.
+	while (Chunk* c = batch.front()) {
+		List<Chunk, &Chunk::slot_node>::remove(c);
+		destroy_chunk(c);
+	}
 }
 
 void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 {
 	MutexGuard held(mutex_);
 	MutexCtx m(held, AllocCtx::worker());
-	bool failed;
+	bool failed, busy;
 	u32 empty, lo, hi, demand;
 	{
 		SpinIrqGuard g(lock_);
@@ -120,7 +166,7 @@ void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 		__atomic_store_n(&lazy_queued_, false, __ATOMIC_RELAXED);
 		failed = __atomic_exchange_n(&failed_since_balance_, false, __ATOMIC_RELAXED);
 		st_.nr_balance++;
-		update_target(failed);
+		busy = update_target(failed);
 	}
 	balance_free_chunks(m, victims);
 	{
@@ -132,10 +178,14 @@ void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 	}
 	if ((failed || empty < lo) && empty < hi)
 		balance_populate(hi - empty, m);
-	else if (empty > hi)
+	else if (empty > hi && !busy) // never while a burst is under way
 		balance_depopulate(hi, m);
+	{
+		SpinIrqGuard g(lock_);
+		empty_after_run_ = nr_empty_pop_;
+	}
 	if (demand)
-		pcpu_work_queue_delayed(balance_work_, kDecayMs);
+		pcpu_work_requeue_delayed(balance_work_, kDecayMs);
 }
 
 // Picks wholly free chunks beyond one spare, keeping the best populated,

@@ -53,73 +53,11 @@
 namespace pcp {
 
 namespace {
-// Single writer: the owning CPU, IRQs off.  Relaxed stores so that
-// readers on other CPUs (stats) never see a torn value.
-inline void bump(u64& c, u64 by = 1) { __atomic_store_n(&c, c + by, __ATOMIC_RELAXED); }
-inline u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
-inline u32 rd32(const u32& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
-// A cache's count: written by its CPU (IRQs off), read by cached_objects().
-inline void set_count(CpuCache::Class& s, u32 v)
-{
-	__atomic_store_n(&s.count, v, __ATOMIC_RELAXED);
-}
-inline void* pop(CpuCache::Class& s)
-{
-	set_count(s, s.count - 1);
-	return s.objs[s.count];
-}
-inline void push(CpuCache::Class& s, void* p)
-{
-	s.objs[s.count] = p;
-	set_count(s, s.count + 1);
-}
+PCPU_ALWAYS_INLINE u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE u32 rd32(const u32& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
 
 constexpr unsigned long kTrimMs = 2000; // a cache unused this long is trimmed
-
-inline u8 meta_out(int cls) { return u8((cls + 1) << 1); }
-inline int meta_class(u8 m) { return (m >> 1) - 1; }
 } // namespace
-
-int Pool::class_of(usize bytes, usize align)
-{
-	if (bytes > kClassMaxBytes)
-		return -1;
-	int cls = bytes <= kClassMinBytes ? 0 : fls64(bytes - 1) - 3;
-	if (align > class_align(cls))
-		return -1;
-	return cls;
-}
-
-// Test builds: the fault switch of the atomic path, consulted only once a
-// test armed one (a load, not a call, on the fast path).
-bool Pool::fault_atomic()
-{
-	return PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
-	       pcpu_fault_should_fail(PCPU_SITE_ATOMIC);
-}
-
-// IRQs off.  @p leaves the front end for a user: its class byte says
-// "out", a mempool element gets its tag, and the counters move.
-void Pool::hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic)
-{
-	uptr a = reinterpret_cast<uptr>(p);
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-	Chunk* c = idx->find(a);
-	u32 off = a - c->base();
-	__atomic_store_n(c->meta(off), meta_out(cls), __ATOMIC_RELAXED);
-	if (tag)
-		__atomic_store_n(c->tag(off), tag, __ATOMIC_RELAXED);
-	ClassCounters& ctr = cc->ctr[cls];
-	bump(ctr.allocs);
-	if (atomic)
-		bump(ctr.atomic);
-	if (PCPU_UNLIKELY(bytes < cc->min_size || !cc->min_size))
-		__atomic_store_n(&cc->min_size, u64(bytes), __ATOMIC_RELAXED);
-	if (PCPU_UNLIKELY(bytes > cc->max_size))
-		__atomic_store_n(&cc->max_size, u64(bytes), __ATOMIC_RELAXED);
-	if (PCPU_UNLIKELY(!cc->touched))
-		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
-}
 
 // Pool lock held, IRQs off, @cc this CPU's (or a dead CPU's).  Carves up
 // to @n objects of class @cls out of populated pages into the cache.
@@ -159,7 +97,7 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 			u32 off = (pl.off + i * bits) * kMinAllocBytes;
 			__atomic_store_n(pl.chunk->meta(off), u8(meta_out(cls) | kMetaCached),
 					 __ATOMIC_RELAXED);
-			push(s, reinterpret_cast<void*>(pl.chunk->base() + off));
+			s.push(reinterpret_cast<void*>(pl.chunk->base() + off));
 		}
 		got += want;
 		want = min(want, n - got);
@@ -199,7 +137,7 @@ bool Pool::flush_locked(int cls, CpuCache* cc, u32 n)
 	}
 	for (u32 i = n; i < s.count; i++)
 		s.objs[i - n] = s.objs[i];
-	set_count(s, s.count - n);
+	s.set_count(s.count - n);
 	bump(cc->ctr[cls].flushed, n);
 	return kick || nr_empty_pop_ > target_high_;
 }
@@ -207,101 +145,49 @@ bool Pool::flush_locked(int cls, CpuCache* cc, u32 n)
 void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 {
 	const bool atomic = !gfp.may_sleep();
-	void* p = nullptr;
+	void* p;
+	int why;
 	bool kick = false;
 	if (!atomic)
 		pcpu_might_sleep(); // as the slow path would, hit or miss
 	{
 		IrqGuard irq; // this CPU's cache; also an RCU read-side section
-		CpuCache* cc = cache(irq.cpu());
-		auto& s = cc->cls[cls];
-		if (atomic && fault_atomic()) {
-			bump(cc->ctr[cls].fails);
-			return nullptr;
-		}
-		if (PCPU_LIKELY(s.count)) {
-			p = pop(s);
-			bump(cc->ctr[cls].hits);
-		} else if (!atomic || !exhausted(cls)) {
-			pcpu_spin_lock(lock_.raw()); // IRQs are off already
+		p = hit_irqs_off(cls, bytes, tag, irq.cpu(), atomic, atomic, &why);
+		if (!p && why == kAtomicMiss) {
+			// The miss: a batch carved under the lock (IRQs are off).
+			CpuCache* cc = cache(irq.cpu());
+			auto& s = cc->cls[cls];
+			pcpu_spin_lock(lock_.raw());
 			if (carve_locked(cls, cc, class_cap(cls) / 2, atomic)) {
-				p = pop(s);
+				p = s.pop();
 				bump(cc->ctr[cls].misses);
 			}
-			// Refill before exhaustion: kick below the low target.
-			kick = !p || nr_empty_pop_ < target_low_;
+			// Refill before exhaustion (refill_wanted()).
+			kick = !p || refill_wanted();
 			if (!p && atomic)
 				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 			pcpu_spin_unlock(lock_.raw());
-		}
-		if (p) {
-			hand_out(p, cls, tag, cc, bytes, atomic);
-		} else if (atomic) {
-			bump(cc->ctr[cls].fails);
-			// The exhausted path: no lock, but the balance work must know
-			// (a plain load first: no shared write while it is queued).
-			if (!queued()) {
-				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
-				kick = true;
-			}
+			if (p)
+				hand_out(p, cls, tag, cc, bytes, atomic);
+			else if (atomic)
+				bump(cc->ctr[cls].fails);
 		}
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
-	if (!p && !atomic) {
-		// Sleepable: the slow path populates (or creates a chunk) for one
-		// class-sized object, which is then a class object like any other.
-		AllocCtx ctx = AllocCtx::from_caller(gfp);
-		p = alloc_sleepable(class_bytes(cls) / kMinAllocBytes,
-				    class_align(cls) / kMinAllocBytes, bytes, tag, ctx, cls);
-		return p; // zeroed by alloc_sleepable
+	else if (why == kAtomicExhausted)
+		atomic_failed(); // no lock, but the balance work must know
+	if (p) {
+		zero_class(p, bytes);
+		return p;
 	}
-	if (p)
-		zero_copies(p, bytes);
-	return p;
-}
-
-// IRQs off on @cpu.  A class object back from a user into @cpu's cache:
-// its class bytes, or kRefusedDouble / kRefusedTag (nothing changed), or
-// kNotClass if @p is not a class object.  *@kick: the balance work should
-// look (a flush freed a chunk); *@tv: the element tag seen.
-int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
-{
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-	Chunk* c = idx ? idx->find(p) : nullptr;
-	if (!c)
-		return kNotClass;
-	u32 off = p - c->base();
-	if (off % kTagBytes)
-		return kNotClass;
-	u8* mb = c->meta(off);
-	u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
-	if (!mv)
-		return kNotClass;
-	int cls = meta_class(mv);
-	u8* t = c->tag(off);
-	*tv = __atomic_load_n(t, __ATOMIC_RELAXED);
-	if (mv & kMetaCached)
-		return kRefusedDouble;
-	if (*tv && !elem && refuse_tag(*tv))
-		return kRefusedTag;
-	if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false, __ATOMIC_RELAXED,
-					 __ATOMIC_RELAXED))
-		return kRefusedDouble; // a racing free won
-	if (*tv)
-		__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
-	CpuCache* cc = cache(cpu);
-	auto& s = cc->cls[cls];
-	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
-		pcpu_spin_lock(lock_.raw());
-		*kick |= flush_locked(cls, cc, class_cap(cls) / 2);
-		pcpu_spin_unlock(lock_.raw());
-	}
-	push(s, reinterpret_cast<void*>(p));
-	bump(cc->ctr[cls].frees);
-	if (PCPU_UNLIKELY(!cc->touched))
-		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
-	return class_bytes(cls);
+	if (atomic)
+		return nullptr;
+	// Sleepable: the slow path populates (or creates a chunk) for one
+	// class-sized object, which is then a class object like any other.
+	AllocCtx ctx = AllocCtx::from_caller(gfp);
+	return alloc_sleepable(class_bytes(cls) / kMinAllocBytes, class_align(cls) / kMinAllocBytes,
+			       bytes, tag, ctx, cls); // zeroed by alloc_sleepable
 }
 
 void Pool::report_refused_free(int why, uptr p, u8 tv)
@@ -315,28 +201,6 @@ void Pool::report_refused_free(int why, uptr p, u8 tv)
 	else
 		PCPU_WARN_ONCE(true, "double free or never allocated: %px (a cached object)",
 			       reinterpret_cast<void*>(p));
-}
-
-// A class object back from a user: returns its class bytes (0 when the
-// free was refused as misuse), or -1 if @p is not a class object (the
-// locked path then frees it or reports the misuse).
-int Pool::cache_free(uptr p, bool elem)
-{
-	bool kick = false;
-	u8 tv = 0;
-	int ret;
-	{
-		IrqGuard irq; // RCU read-side: the index and the chunk stay
-		ret = cache_free_irqs_off(p, elem, irq.cpu(), &kick, &tv);
-	}
-	if (kick)
-		kick_balance(/*now=*/false);
-	if (ret == kNotClass)
-		return -1;
-	if (ret >= 0)
-		return ret;
-	report_refused_free(ret, p, tv);
-	return 0;
 }
 
 // ---- bulk: N objects for one IRQs-off section (and few lock rounds) ----
@@ -373,7 +237,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 					// One lock round refills the whole cache.
 					pcpu_spin_lock(lock_.raw());
 					u32 c = carve_locked(cls, cc, class_cap(cls), atomic);
-					kick |= !c || nr_empty_pop_ < target_low_;
+					kick |= !c || refill_wanted();
 					pcpu_spin_unlock(lock_.raw());
 					if (!c)
 						break;
@@ -381,7 +245,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 				} else {
 					bump(cc->ctr[cls].hits);
 				}
-				out[got] = pop(s);
+				out[got] = s.pop();
 				hand_out(out[got++], cls, 0, cc, bytes, atomic);
 			}
 		}
@@ -392,7 +256,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 		kick_balance(/*now=*/true);
 	// What came from the cache is zeroed here; the slow path zeroes its own.
 	for (u32 i = 0; i < got; i++)
-		zero_copies(out[i], bytes);
+		zero_class(out[i], bytes);
 	for (; got < n && !atomic; got++) {
 		out[got] = alloc(bytes, align, gfp);
 		if (!out[got])
@@ -515,7 +379,7 @@ void Pool::trim_idle_caches()
 			this);
 	}
 	if (cached_objects())
-		pcpu_work_queue_delayed(balance_work_, kTrimMs);
+		pcpu_work_requeue_delayed(balance_work_, kTrimMs);
 }
 
 // The shrinker: under memory pressure every cache goes back to the area

@@ -21,23 +21,26 @@ public:
 	constexpr Gfp() : raw_(0) {}
 	constexpr explicit Gfp(unsigned int raw) : raw_(raw) {}
 
-	static Gfp kernel() { return Gfp(pcpu_gfp.kernel); }
-	static Gfp nowait() { return Gfp(pcpu_gfp.nowait); }
-	static Gfp atomic() { return Gfp(pcpu_gfp.atomic); }
-	static Gfp noio() { return Gfp(pcpu_gfp.noio); }
-	static Gfp nofs() { return Gfp(pcpu_gfp.nofs); }
+	PCPU_ALWAYS_INLINE static Gfp kernel() { return Gfp(pcpu_gfp.kernel); }
+	PCPU_ALWAYS_INLINE static Gfp nowait() { return Gfp(pcpu_gfp.nowait); }
+	PCPU_ALWAYS_INLINE static Gfp atomic() { return Gfp(pcpu_gfp.atomic); }
+	PCPU_ALWAYS_INLINE static Gfp noio() { return Gfp(pcpu_gfp.noio); }
+	PCPU_ALWAYS_INLINE static Gfp nofs() { return Gfp(pcpu_gfp.nofs); }
 
 	constexpr unsigned int raw() const { return raw_; }
-	bool may_sleep() const { return raw_ & pcpu_gfp.direct_reclaim; }
-	bool may_io() const { return raw_ & pcpu_gfp.io; }
-	bool may_fs() const { return raw_ & pcpu_gfp.fs; }
-	bool nofail() const { return raw_ & pcpu_gfp.nofail; }
-	bool nowarn() const { return raw_ & pcpu_gfp.nowarn; }
+	PCPU_ALWAYS_INLINE bool may_sleep() const { return raw_ & pcpu_gfp.direct_reclaim; }
+	PCPU_ALWAYS_INLINE bool may_io() const { return raw_ & pcpu_gfp.io; }
+	PCPU_ALWAYS_INLINE bool may_fs() const { return raw_ & pcpu_gfp.fs; }
+	PCPU_ALWAYS_INLINE bool nofail() const { return raw_ & pcpu_gfp.nofail; }
+	PCPU_ALWAYS_INLINE bool nowarn() const { return raw_ & pcpu_gfp.nowarn; }
 	// Sleepable and free to enter FS and IO reclaim: GFP_KERNEL-like.
-	bool unconstrained() const { return may_sleep() && may_io() && may_fs(); }
+	PCPU_ALWAYS_INLINE bool unconstrained() const
+	{
+		return may_sleep() && may_io() && may_fs();
+	}
 
-	Gfp with(unsigned int bits) const { return Gfp(raw_ | bits); }
-	Gfp without(unsigned int bits) const { return Gfp(raw_ & ~bits); }
+	PCPU_ALWAYS_INLINE Gfp with(unsigned int bits) const { return Gfp(raw_ | bits); }
+	PCPU_ALWAYS_INLINE Gfp without(unsigned int bits) const { return Gfp(raw_ & ~bits); }
 
 private:
 	unsigned int raw_;
@@ -63,11 +66,11 @@ public:
 		return AllocCtx(Gfp::noio().with(pcpu_gfp.norety), Gfp::kernel());
 	}
 
-	Gfp effective() const { return eff_; }
-	Gfp caller() const { return caller_; }
-	bool may_sleep() const { return eff_.may_sleep(); }
-	bool nofail() const { return eff_.nofail(); }
-	bool nowarn() const { return eff_.nowarn(); }
+	PCPU_ALWAYS_INLINE Gfp effective() const { return eff_; }
+	PCPU_ALWAYS_INLINE Gfp caller() const { return caller_; }
+	PCPU_ALWAYS_INLINE bool may_sleep() const { return eff_.may_sleep(); }
+	PCPU_ALWAYS_INLINE bool nofail() const { return eff_.nofail(); }
+	PCPU_ALWAYS_INLINE bool nowarn() const { return eff_.nowarn(); }
 
 	// What allocations made while holding the allocator mutex use: the
 	// caller's constraint, further stripped of FS and IO.  NOFAIL is not

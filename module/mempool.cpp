@@ -2,7 +2,7 @@
 //
 // mempool.cpp - the percpu mempool (see mempool.h for the contract and the
 // magazine design).  alloc()/free() may be called from any context; the
-// magazine fast path is IrqGuard + this CPU's magazine (its own lock).
+// magazine fast path is IrqGuard + one cmpxchg on this CPU's magazine.
 #include "mempool.h"
 #include "rt.h"
 
@@ -47,25 +47,42 @@ void drain_ipi(void* arg) { static_cast<Mempool*>(arg)->drain_local(); }
 void show_fn(void* seq, void* arg) { static_cast<Mempool*>(arg)->show(seq); }
 } // namespace
 
-// A magazine's count is written by its own CPU (IRQs off) and read by
-// present_locked() and get_stats() on other CPUs: WRITE_ONCE/READ_ONCE.
-template <typename M>
-static void set_count(M* m, u32 v)
+// The owner, IRQs off: false when the magazine is full.  The element is
+// written above count, where no pop looks, then published by the release
+// cmpxchg; a thief that popped meanwhile only moves the slot down.
+PCPU_ALWAYS_INLINE bool Mempool::Mag::push(void* e)
 {
-	__atomic_store_n(&m->count, v, __ATOMIC_RELAXED);
+	u64 s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+	for (;;) {
+		u32 c = u32(s);
+		if (c == kMagSize)
+			return false;
+		__atomic_store_n(&elems[c], e, __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&state, &s, ((s >> 32) + 1) << 32 | (c + 1), false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return true;
+	}
+}
+
+// Anyone: the top element, or nullptr.  The element is read between the
+// acquire load of the state and an acq_rel cmpxchg that succeeds only if
+// no push or pop came in between (gen).
+PCPU_ALWAYS_INLINE void* Mempool::Mag::pop()
+{
+	u64 s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	for (;;) {
+		u32 c = u32(s);
+		if (!c)
+			return nullptr;
+		void* e = __atomic_load_n(&elems[c - 1], __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&state, &s, ((s >> 32) + 1) << 32 | (c - 1), false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return e;
+	}
 }
 // Per-CPU counters: one writer (their CPU, IRQs off), read by get_stats().
-static void inc(u64& c) { __atomic_store_n(&c, c + 1, __ATOMIC_RELAXED); }
-static u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
-
-template <typename T>
-static T* cpu_ptr(void* pcpu, int cpu)
-{
-	return reinterpret_cast<T*>(reinterpret_cast<uptr>(pcpu) + g_pool.unit_off()[cpu]);
-}
-
-Mempool::Mag* Mempool::mag(int cpu) const { return cpu_ptr<Mag>(mags_, cpu); }
-Mempool::CpuStats* Mempool::cstats(int cpu) const { return cpu_ptr<CpuStats>(stats_, cpu); }
+PCPU_ALWAYS_INLINE void inc(u64& c) { __atomic_store_n(&c, c + 1, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
 
 Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp gfp)
 {
@@ -89,6 +106,7 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->name_[i] = 0;
 	mp->size_ = size;
 	mp->align_ = max<u32>(align, kTagBytes);
+	mp->cls_ = Pool::class_of(mp->size_, mp->align_);
 	mp->min_nr_ = min_nr;
 	mp->deficit_ = i32(min_nr); // the reserve starts empty
 	{
@@ -106,12 +124,6 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	if (!mp->depot_ || !mp->mags_ || !mp->stats_ || !mp->work_) {
 		mp->destroy();
 		return nullptr;
-	}
-	for (u32 cpu : g_pool.possible_cpus()) {
-		if (!mp->mag(cpu)->lock.init(PCPU_LOCK_MEMPOOL_MAG)) {
-			mp->destroy();
-			return nullptr;
-		}
 	}
 	// Fill the reserve now, as mempool_create does: a pool is useful from
 	// its first allocation.
@@ -155,10 +167,8 @@ void Mempool::destroy()
 	if (mags_) {
 		for (u32 cpu : g_pool.possible_cpus()) {
 			Mag* m = mag(cpu);
-			for (u32 i = 0; i < m->count; i++)
-				g_pool.free_elem(m->elems[i]);
-			m->count = 0;
-			m->lock.destroy();
+			while (void* elem = m->pop())
+				g_pool.free_elem(elem);
 		}
 	}
 	for (u32 i = 0; i < depot_count_; i++)
@@ -176,54 +186,58 @@ void Mempool::destroy()
 	delete this;
 }
 
-void Mempool::zero(void* elem) const
+// An element is kTagBytes (8) aligned; a size that is a multiple of 8 up
+// to the largest class is zeroed with the front end's inline word stores.
+PCPU_ALWAYS_INLINE void Mempool::zero(void* elem) const
 {
-	for (u32 cpu : g_pool.possible_cpus())
-		pcpu_memset(cpu_ptr<u8>(elem, cpu), 0, size_);
+	if (size_ % 8 == 0 && size_ <= kClassMaxBytes) {
+		g_pool.zero_class(elem, size_);
+		return;
+	}
+	g_pool.zero_copies(elem, size_);
 }
 
 u32 Mempool::present_locked() const
 {
 	u32 n = depot_count_;
 	for (u32 cpu : g_pool.possible_cpus())
-		n += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
+		n += mag(cpu)->count();
 	return n;
 }
 
 void Mempool::kick_refill() { pcpu_work_queue(work_); }
 
-// A reserve element goes out to a user.
-void Mempool::mark_out(void* elem) const
+// A reserve element goes out to a user.  IRQs off (an RCU read-side
+// section: the chunk index stays).
+PCPU_ALWAYS_INLINE void Mempool::mark_out(void* elem) const
 {
 	if (!id_)
 		return;
-	RcuReadGuard rcu;
 	if (u8* t = g_pool.tag_of(elem))
 		__atomic_store_n(t, tag(true), __ATOMIC_RELAXED);
 }
 
 // A user gives @elem back: only an element of this pool that is out may
 // enter the reserve.  Lock-free; one cmpxchg on the element's tag, so that
-// of two racing frees of one element exactly one gets in.
-bool Mempool::check_free(void* elem)
+// of two racing frees of one element exactly one gets in.  IRQs off on
+// @cpu (an RCU read-side section: the chunk index stays).
+PCPU_ALWAYS_INLINE bool Mempool::check_free(void* elem, int cpu)
 {
 	if (!id_)
 		return true;
 	u8 seen = tag(true);
-	bool ours;
-	{
-		RcuReadGuard rcu;
-		u8* t = g_pool.tag_of(elem);
-		if (PCPU_LIKELY(t &&
-				__atomic_compare_exchange_n(t, &seen, tag(false), false,
-							    __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
-			return true;
-		ours = t;
-	}
-	{
-		IrqGuard irq;
-		inc(cstats(irq.cpu())->misuse);
-	}
+	u8* t = g_pool.tag_of(elem);
+	if (PCPU_LIKELY(t && __atomic_compare_exchange_n(t, &seen, tag(false), false,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+		return true;
+	inc(cstats(cpu)->misuse);
+	report_bad_free(elem, t, seen);
+	return false;
+}
+
+// IRQs off: what was wrong with a refused free (WARN_ONCE per kind).
+void Mempool::report_bad_free(void* elem, bool ours, u8 seen)
+{
 	if (!ours)
 		PCPU_WARN_ONCE(true, "mempool %s: free of %px, which pcpupool did not allocate",
 			       name_, elem);
@@ -234,22 +248,19 @@ bool Mempool::check_free(void* elem)
 	else
 		PCPU_WARN_ONCE(true, "mempool %s: free of %px, an element of mempool #%u", name_,
 			       elem, seen >> 1);
-	return false;
 }
 
 // The reserve: this CPU's magazine, then the depot, then another CPU's
-// magazine.  Never sleeps.
+// magazine.  Never sleeps.  The element leaves marked out (its tag).
 void* Mempool::take_reserve(bool* kick)
 {
 	{
 		IrqGuard irq;
-		Mag* m = mag(irq.cpu());
-		SpinGuard mg(m->lock);
-		if (m->count) {
+		if (void* elem = mag(irq.cpu())->pop()) {
 			left_reserve();
 			inc(cstats(irq.cpu())->magazine);
-			set_count(m, m->count - 1);
-			return m->elems[m->count];
+			mark_out(elem);
+			return elem;
 		}
 	}
 	SpinIrqGuard g(depot_lock_);
@@ -259,57 +270,88 @@ void* Mempool::take_reserve(bool* kick)
 	if (!depot_count_)
 		return steal_locked(cpu);
 	Mag* m = mag(cpu);
-	SpinGuard mg(m->lock);
 	// Half a magazine moves over, so that the next misses are local.  This
 	// need not be the magazine found empty above (the task migrated), or an
 	// interrupt refilled it meanwhile: move only what fits.
-	u32 room = m->count < kMagSize / 2 ? kMagSize / 2 - m->count : 0;
+	u32 count = m->count();
+	u32 room = count < kMagSize / 2 ? kMagSize / 2 - count : 0;
 	u32 n = min(depot_count_ - 1, room);
-	for (u32 i = 0; i < n; i++) {
-		m->elems[m->count] = depot_[--depot_count_];
-		set_count(m, m->count + 1);
-	}
+	for (u32 i = 0; i < n && m->push(depot_[depot_count_ - 1]); i++)
+		depot_count_--;
 	left_reserve();
 	inc(cstats(cpu)->depot);
+	mark_out(depot_[depot_count_ - 1]);
 	return depot_[--depot_count_];
+}
+
+// Depot lock held: the top element of the first magazine that has one,
+// other than @skip's (-1: any).  A thief's pop: the depot lock serializes
+// thieves; owners push and pop with IRQs off.
+void* Mempool::pop_any_locked(int skip)
+{
+	depot_lock_.assert_held();
+	for (u32 c : g_pool.possible_cpus())
+		if (int(c) != skip)
+			if (void* elem = mag(c)->pop())
+				return elem;
+	return nullptr;
 }
 
 // Depot lock held, depot empty: one element from the first other CPU whose
 // magazine has one.
 void* Mempool::steal_locked(int cpu)
 {
-	depot_lock_.assert_held();
-	void* elem = nullptr;
-	for (u32 c : g_pool.possible_cpus()) {
-		if (int(c) == cpu || !__atomic_load_n(&mag(c)->count, __ATOMIC_RELAXED))
-			continue;
-		Mag* v = mag(c);
-		SpinGuard vg(v->lock);
-		if (v->count) {
-			set_count(v, v->count - 1);
-			elem = v->elems[v->count];
-			break;
-		}
-	}
+	void* elem = pop_any_locked(cpu);
 	if (!elem)
 		return nullptr;
 	left_reserve();
 	inc(cstats(cpu)->depot);
+	mark_out(elem);
 	return elem;
 }
 
-// One element out of @m (this CPU's, IRQs off), or nullptr.
-void* Mempool::pop_local(Mag* m)
+// The common cases in one IRQs-off section, for any caller (nothing here
+// can sleep): this CPU's front end serves the element (the allocator
+// first, as always), or, when the allocator is known to fail at once (the
+// class is exhausted; an injected failure; test builds: an armed fault),
+// this CPU's magazine does, without a failed locked attempt first.
+// nullptr: the full path, *@ask narrowed to what is still worth asking.
+PCPU_ALWAYS_INLINE void* Mempool::alloc_fast(Ask* ask)
 {
-	SpinGuard mg(m->lock);
-	if (!m->count)
+	if (cls_ < 0 || !g_pool.caching() || PCPU_UNLIKELY(pcpu_trace_mask))
 		return nullptr;
-	set_count(m, m->count - 1);
-	return m->elems[m->count];
+	void* p = nullptr;
+	int why = Pool::kAtomicMiss;
+	bool fails = *ask != Ask::kAll; // the allocator fails at once
+	{
+		IrqGuard irq;
+		if (!fails) {
+			p = g_pool.hit_irqs_off(cls_, size_, tag(true), irq.cpu(), true, true,
+						&why);
+			fails = why != Pool::kAtomicMiss; // exhausted, or a test fault
+		}
+		if (p) {
+			inc(cstats(irq.cpu())->allocator);
+		} else if (fails && (p = mag(irq.cpu())->pop())) {
+			left_reserve();
+			inc(cstats(irq.cpu())->magazine);
+			mark_out(p);
+		}
+	}
+	if (why == Pool::kAtomicExhausted)
+		g_pool.atomic_failed();
+	if (fails && *ask == Ask::kAll)
+		*ask = Ask::kDirect;
+	if (p)
+		zero(p);
+	return p;
 }
 
-void* Mempool::alloc(Gfp gfp)
+void* Mempool::alloc(Gfp gfp, bool injected)
 {
+	Ask ask = injected ? Ask::kNone : Ask::kAll;
+	if (void* p = alloc_fast(&ask))
+		return p;
 	AllocCtx ctx = AllocCtx::from_caller(gfp);
 	const bool may_wait = ctx.effective().unconstrained();
 	// "Never waits", measured: a constrained caller that may sleep (an
@@ -317,7 +359,7 @@ void* Mempool::alloc(Gfp gfp)
 	// voluntary context switch across the call is a wait, and is counted.
 	const bool watch = !may_wait && ctx.may_sleep();
 	unsigned long vcsw = watch ? pcpu_nr_voluntary_switches() : 0;
-	void* p = alloc_impl(ctx, gfp, may_wait);
+	void* p = alloc_impl(ctx, gfp, may_wait, ask);
 	if (watch && pcpu_nr_voluntary_switches() != vcsw) {
 		IrqGuard irq;
 		inc(cstats(irq.cpu())->waits);
@@ -325,7 +367,7 @@ void* Mempool::alloc(Gfp gfp)
 	return p;
 }
 
-void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
+void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait, Ask ask)
 {
 	// 1. The allocator first, without sleeping: its per-CPU front end;
 	// when that class is exhausted the attempt fails at once, without the
@@ -333,7 +375,7 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
 	Gfp quick = ctx.effective()
 			    .without(pcpu_gfp.direct_reclaim | pcpu_gfp.nofail)
 			    .with(pcpu_gfp.nowarn);
-	void* p = g_pool.alloc(size_, align_, quick, tag(true));
+	void* p = ask == Ask::kAll ? g_pool.alloc(size_, align_, quick, tag(true)) : nullptr;
 	if (p) {
 		IrqGuard irq;
 		inc(cstats(irq.cpu())->allocator);
@@ -352,7 +394,6 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
 	if (kick)
 		kick_refill();
 	if (p) {
-		mark_out(p);
 		zero(p);
 		if (PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_SLOW))
 			pcpu_trace_mempool_reserve(name_, p, kick);
@@ -365,8 +406,9 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
 		inc(cstats(irq.cpu())->failures);
 		return nullptr;
 	}
-	// 4. An unconstrained caller may sleep in its own allocation.
-	p = g_pool.alloc(size_, align_, gfp, tag(true));
+	// 4. An unconstrained caller may sleep in its own allocation (unless
+	// fail_pcpupool failed this call's allocator attempts).
+	p = ask == Ask::kNone ? nullptr : g_pool.alloc(size_, align_, gfp, tag(true));
 	IrqGuard irq;
 	if (p)
 		inc(cstats(irq.cpu())->direct);
@@ -383,7 +425,7 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait)
 // count, decremented only by a free on the same CPU, let cross-CPU frees
 // over-fill it).  One atomic on a shared line per reserve operation; the
 // reserve is the path taken when the allocator has already failed.
-bool Mempool::take_deficit()
+PCPU_ALWAYS_INLINE bool Mempool::take_deficit()
 {
 	i32 d = __atomic_load_n(&deficit_, __ATOMIC_RELAXED);
 	while (d > 0) {
@@ -394,7 +436,10 @@ bool Mempool::take_deficit()
 	return false;
 }
 
-void Mempool::left_reserve() { __atomic_fetch_add(&deficit_, 1, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE void Mempool::left_reserve()
+{
+	__atomic_fetch_add(&deficit_, 1, __ATOMIC_RELAXED);
+}
 
 // An element of the reserve moves to the depot (drains, hotplug); if the
 // depot has no room it leaves the reserve for the allocator.
@@ -416,25 +461,28 @@ void Mempool::to_depot(void* elem)
 
 void Mempool::free(void* elem)
 {
-	if (!elem || !check_free(elem))
+	if (!elem)
 		return;
-	if (!take_deficit()) {
+	bool reserve;
+	{
+		// One IRQs-off section for the tag check and the magazine.
+		IrqGuard irq;
+		if (!check_free(elem, irq.cpu()))
+			return;
+		reserve = take_deficit();
+		if (reserve) {
+			if (mag(irq.cpu())->push(elem)) {
+				inc(cstats(irq.cpu())->frees_magazine);
+				return;
+			}
+		} else {
+			inc(cstats(irq.cpu())->frees_allocator);
+		}
+	}
+	if (!reserve) {
 		// The reserve is full: back to the allocator.
 		g_pool.free_elem(elem);
-		IrqGuard irq;
-		inc(cstats(irq.cpu())->frees_allocator);
 		return;
-	}
-	{
-		IrqGuard irq;
-		Mag* m = mag(irq.cpu());
-		SpinGuard mg(m->lock);
-		if (m->count < kMagSize) {
-			m->elems[m->count] = elem;
-			set_count(m, m->count + 1);
-			inc(cstats(irq.cpu())->frees_magazine);
-			return;
-		}
 	}
 	bool kept;
 	{
@@ -464,7 +512,7 @@ void Mempool::refill()
 }
 
 // Up to @rounds batches.  Returns 0 when the reserve holds min_nr, 1 if it
-// still wants elements after @rounds, -12 when an allocation failed.  Users
+// still wants elements after @rounds, kENOMEM when an allocation failed.  Users
 // taking elements meanwhile only make it go on: that is not a failure.
 int Mempool::refill_rounds(int rounds)
 {
@@ -475,12 +523,17 @@ int Mempool::refill_rounds(int rounds)
 			refill_runs_++;
 		}
 		if (want < 0) {
-			// A surplus (resize went down): one back from the depot.
-			void* surplus = nullptr;
+			// A surplus (resize went down): one back from the depot,
+			// else from a magazine.  A reserve take moves depot
+			// elements into its CPU's magazine, so one that came
+			// between the drain and the trim leaves the surplus there
+			// (the fuzzer's resize-down-reserve-above-min: the trim
+			// stopped at an empty depot, the reserve 8 above min_nr).
+			void* surplus;
 			{
 				SpinIrqGuard g(depot_lock_);
-				if (depot_count_)
-					surplus = depot_[--depot_count_];
+				surplus =
+					depot_count_ ? depot_[--depot_count_] : pop_any_locked(-1);
 			}
 			if (!surplus)
 				return 0;
@@ -517,12 +570,11 @@ int Mempool::refill_rounds(int rounds)
 	return 1;
 }
 
-// IPI (IRQs off).  The magazine lock is dropped before the depot lock is
-// taken (lock order: depot -> magazine).
+// IPI (IRQs off): this CPU's magazine to the depot.
 void Mempool::drain_local()
 {
 	Mag* m = mag(pcpu_this_cpu());
-	while (void* elem = pop_local(m))
+	while (void* elem = m->pop())
 		to_depot(elem);
 }
 
@@ -531,16 +583,8 @@ void Mempool::drain_local()
 void Mempool::cpu_dead(int cpu)
 {
 	Mag* m = mag(cpu);
-	for (;;) {
-		void* elem;
-		{
-			IrqGuard irq;
-			elem = pop_local(m);
-		}
-		if (!elem)
-			break;
+	while (void* elem = m->pop())
 		to_depot(elem);
-	}
 }
 
 int Mempool::resize(u32 new_min)
@@ -598,7 +642,7 @@ void Mempool::get_stats(pcpupool_mempool_stats* st)
 		st->frees_depot += fd;
 		st->frees_allocator += fa;
 		st->misuse += rd(s->misuse);
-		st->in_magazines += __atomic_load_n(&mag(cpu)->count, __ATOMIC_RELAXED);
+		st->in_magazines += mag(cpu)->count();
 		allocs += al + ma + de + di;
 		frees += fm + fd + fa;
 	}

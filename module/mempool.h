@@ -18,26 +18,25 @@
 //    min_nr, otherwise returns it to the allocator.
 //
 // The reserve is per-CPU magazines in front of a shared depot (Bonwick's
-// magazines; SLUB's sheaves).  A CPU's magazine is used with IRQs off on
-// that CPU, under its own spinlock, which only a thief (below) ever
-// contends: alloc and free that hit it take no shared lock; they update one
-// shared counter, the reserve's shortfall (deficit_ = min_nr - elements in
-// the reserve), with one atomic.  A free puts its element into the reserve
-// (this CPU's magazine, or the depot when that is full) only if it can
-// take a unit of the shortfall, else it goes back to the allocator: the
-// reserve never exceeds min_nr, whichever CPU frees what.  A magazine that
-// runs empty takes half a magazine of elements from the depot under the
-// depot spinlock.
-// When the depot is empty too, the caller steals one element from another
-// CPU's magazine (depot lock, then that magazine's lock): every element of
-// the reserve is reachable from every CPU, so min_nr is a guarantee
-// wherever the caller runs, not only on the CPU that freed the elements.
-// Lock order: depot -> magazine; a magazine lock is never held while
-// another lock is taken.  The refill work (GFP_KERNEL, on another CPU)
-// fills the shortfall into the depot, or trims a surplus after a resize;
-// it allocates with no pool lock held.  A CPU that goes
-// offline has its magazine drained by the cpuhp teardown callback;
-// resize() drains all of them by IPI.
+// magazines; SLUB's sheaves).  A CPU's magazine takes no lock: its owner
+// pushes and pops with IRQs off, and a pop (owner or thief) is one
+// cmpxchg on a (generation, count) word (Mag, below).  Alloc and free that
+// hit it take no lock at all; they update one shared counter, the
+// reserve's shortfall (deficit_ = min_nr - elements in the reserve), with
+// one atomic.  A free puts its element into the reserve (this CPU's
+// magazine, or the depot when that is full) only if it can take a unit of
+// the shortfall, else it goes back to the allocator: the reserve never
+// exceeds min_nr, whichever CPU frees what.  A magazine that runs empty
+// takes half a magazine of elements from the depot under the depot
+// spinlock.  When the depot is empty too, the caller steals one element
+// from another CPU's magazine (under the depot lock, which serializes
+// thieves; the owner needs nothing): every element of the reserve is
+// reachable from every CPU, so min_nr is a guarantee wherever the caller
+// runs, not only on the CPU that freed the elements.  The refill work
+// (GFP_KERNEL, on another CPU) fills the shortfall into the depot, or
+// trims a surplus after a resize; it allocates with no pool lock held.  A
+// CPU that goes offline has its magazine drained by the cpuhp teardown
+// callback; resize() drains all of them by IPI.
 //
 // Misuse of free() is caught before an element enters the reserve, where
 // it would otherwise be handed out again: every element carries a tag in
@@ -65,8 +64,11 @@ public:
 	[[nodiscard]] static Mempool* create(const char* name, u32 size, u32 align, u32 min_nr,
 					     Gfp gfp);
 	void destroy();
-	void* alloc(Gfp gfp);
+	// @injected: fail_pcpupool failed this call's allocator attempts (the
+	// reserve may still serve it).
+	void* alloc(Gfp gfp, bool injected = false);
 	void free(void* elem);
+	u32 size() const { return size_; }
 	int resize(u32 min_nr);
 	void cpu_dead(int cpu);
 	void drain_local(); // IPI: this CPU's magazine to depot/allocator
@@ -87,10 +89,20 @@ private:
 	~Mempool() = default;
 	PCPU_NO_COPY_NO_MOVE(Mempool);
 
+	// A CPU's magazine, without a lock: elems[0..count) are ready, and
+	// state = gen << 32 | count changes only by cmpxchg, each change
+	// bumping gen, so a pop whose cmpxchg succeeds read an element that
+	// nobody replaced meanwhile.  Pushes: the owning CPU only, IRQs off
+	// (frees, the depot moving half a magazine over).  Pops: the owner
+	// (IRQs off), a thief under the depot lock, the hotplug teardown of
+	// a dead owner, in any number at once.
 	struct Mag {
-		SpinLock lock; // IRQs off: the owner, or a thief under the depot lock
-		u32 count; // elems[0..count) are ready
+		u64 state;
 		void* elems[kMagSize];
+
+		u32 count() const { return u32(__atomic_load_n(&state, __ATOMIC_RELAXED)); }
+		[[nodiscard]] PCPU_ALWAYS_INLINE bool push(void* e);
+		PCPU_ALWAYS_INLINE void* pop();
 	};
 	struct CpuStats {
 		u64 allocator, magazine, depot, direct, failures, waits;
@@ -98,15 +110,30 @@ private:
 		u64 misuse;
 	};
 
-	Mag* mag(int cpu) const;
-	CpuStats* cstats(int cpu) const;
-	void* alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait);
+	// @cpu's magazine and counters (pcpupool memory).
+	PCPU_ALWAYS_INLINE Mag* mag(int cpu) const
+	{
+		return reinterpret_cast<Mag*>(uptr(mags_) + g_pool.unit_off()[cpu]);
+	}
+	PCPU_ALWAYS_INLINE CpuStats* cstats(int cpu) const
+	{
+		return reinterpret_cast<CpuStats*>(uptr(stats_) + g_pool.unit_off()[cpu]);
+	}
+	// What one alloc() may still ask of the allocator: kAll, its quick
+	// attempt and then an unconstrained caller's own; kDirect, only the
+	// caller's own (the quick one fails at once: the class is exhausted,
+	// or a test fault is armed); kNone, nothing (fail_pcpupool failed
+	// this call's allocator attempts).
+	enum class Ask : u8 { kAll, kDirect, kNone };
+	void* alloc_fast(Ask* ask);
+	void* alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait, Ask ask);
 	void* take_reserve(bool* kick);
 	void* steal_locked(int cpu);
-	void* pop_local(Mag* m);
+	void* pop_any_locked(int skip);
 	u8 tag(bool out) const { return id_ ? u8(id_ << 1 | (out ? kTagOut : 0)) : 0; }
 	void mark_out(void* elem) const;
-	[[nodiscard]] bool check_free(void* elem);
+	[[nodiscard]] bool check_free(void* elem, int cpu);
+	void report_bad_free(void* elem, bool ours, u8 seen);
 	void zero(void* elem) const;
 	u32 present_locked() const; // depot + magazines; depot lock held
 	void kick_refill();
@@ -121,6 +148,7 @@ private:
 	// min_nr_ - (depot + magazines): atomics only (mempool.cpp).
 	i32 deficit_ = 0;
 	u8 id_ = 0; // element tag id, 0 = unchecked
+	int cls_ = -1; // the front end's class of an element, or -1
 	void* mags_ = nullptr; // percpu Mag (pcpupool memory)
 	void* stats_ = nullptr; // percpu CpuStats
 	SpinLock depot_lock_; // depot_, depot_count_, depot_cap_, counters below

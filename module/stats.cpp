@@ -18,6 +18,7 @@ void Pool::get_stats(pcpupool_stats* st)
 		st->target_low = target_low_;
 		st->target_high = target_high_;
 	}
+	st->nr_kick = __atomic_load_n(&nr_kick_, __ATOMIC_RELAXED);
 	// st_ counts what the locked paths gave users; class objects are
 	// counted per CPU by the front end (single writers, summed here, so
 	// a snapshot taken while others allocate may be off by a few).
@@ -76,6 +77,7 @@ void Pool::show_stats(void* seq)
 	P(nr_chunk_create);
 	P(nr_chunk_destroy);
 	P(nr_balance);
+	P(nr_kick);
 	P(unit_size);
 	P(nr_units);
 #undef P
@@ -215,11 +217,16 @@ int Pool::set_high(u64 v)
 	return 0;
 }
 
+u64 Pool::cap_limit() const
+{
+	return min<u64>(kMaxCap, kMaxEmptyBytes / (u64(nr_possible_) * page_bytes_));
+}
+
 int Pool::set_cap(u64 v)
 {
 	{
 		SpinIrqGuard g(lock_);
-		if (v < wm_.high || v > kMaxCap || v * nr_possible_ * page_bytes_ > kMaxEmptyBytes)
+		if (v < wm_.high || v > cap_limit())
 			return kEINVAL;
 		wm_.cap = v;
 		recompute_target();

@@ -52,11 +52,11 @@ constexpr T div_round_up(T a, T b)
 	return (a + b - 1) / b;
 }
 
-// The kernel's error numbers the core returns (uapi errno values: a stable
-// ABI, the same in every kernel), negated as the kernel returns them.
-constexpr int kEINTR = -4;
-constexpr int kENOMEM = -12;
-constexpr int kEINVAL = -22;
+// The kernel's error numbers the core returns, from the port (port.h,
+// checked against the kernel's at build time by mem.c).
+constexpr int kEINTR = PCPU_EINTR;
+constexpr int kENOMEM = PCPU_ENOMEM;
+constexpr int kEINVAL = PCPU_EINVAL;
 
 // Index of the highest set bit, 1-based (fls(0) == 0), like the kernel's.
 constexpr int fls64(u64 v) { return v ? 64 - __builtin_clzll(v) : 0; }
@@ -88,6 +88,10 @@ constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 
 #define PCPU_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PCPU_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// The fast paths' helpers: inlined whatever the kernel's -O level (the
+// test kernels build -Os, where gcc would call a two-instruction helper),
+// as the kernel's own hot paths use __always_inline.
+#define PCPU_ALWAYS_INLINE inline __attribute__((__always_inline__))
 
 // Unreachable/invariant failure: BUG() in the kernel.
 #define PCPU_BUG_ON(cond)                              \

@@ -23,13 +23,32 @@
 #                 the recorder's and the never-wait proofs with their
 #                 deliberately broken variants: each must fail, for its
 #                 stated reason
-#   debugfs       malformed input to every debugfs file and module parameter
+#   debugfs       malformed input to every debugfs file and module parameter;
+#                 a kmemleak scan while loaded does not report an object
+#                 referenced only from pcpupool memory
+#   kmemleak-negative-control
+#                 the same scan with populated pages not registered
+#                 (pcpupool.test_no_kmemleak=1): it MUST report the object
+#   backing-pages-negative-control
+#                 one backing page kept at unload (pcpupool.test_leak_page=1):
+#                 the unload's page-count check MUST warn
 #   runner-selftest-{fail,warn,leak}
 #                 a failing KUnit case, a WARN, a kmemleak leak: each boot
 #                 must be judged failed (counted as passed when it is)
+#   runner-selftest-early-boot
+#                 a kernel that panics before the guest's init runs: the
+#                 runner must boot it once more (the retry that absorbs the
+#                 kernel's rare pre-init splats under TCG), then fail it
 #   stock         pcpupool.ko built against Debian's stock 6.12 headers,
 #                 loaded on that kernel, debugfs read, unloaded
 #   stock-6.1     the same on Debian's 6.1 LTS kernel (the second line)
+#   scale         64 CPUs on 8 nodes (a CPU-less and a memory-less one),
+#                 maxcpus=4: every KUnit suite with 60 possible CPUs offline;
+#                 a never-online CPU brought up mid-run (pcpupool_hotplug)
+#   page-pressure the stress suite for 90 s with the workers' slab and page
+#                 allocations failing at random (failslab, fail_page_alloc,
+#                 5%): failures seen, no corruption, no leak, stats
+#                 consistent, clean unload
 #   blkcg         pcpupool_blk: its KUnit suite, then per-cgroup stats on
 #                 /dev/pcpub0 equal the kernel's io.stat exactly, in both
 #                 queue modes (scripts/guest/blkcg.sh)
@@ -38,6 +57,13 @@
 #                 no hang, no splat, stats consistent (scripts/guest/swap.sh)
 #   style         clang-format (C++) and checkpatch.pl (C), no guest
 #   dkms          dkms build against the stock 6.12 headers, no guest
+#   compile-fail  API misuse that must not build (the kernel's percpu
+#                 accessors on a pcpupool handle and the reverse, handles of
+#                 another element type, pcpupool_mempool_free() with the
+#                 pool first), each beside a twin that must build
+#   scan-log-selftest
+#                 exact expect-splat regions (count, message, task) that
+#                 are wrong must fail the scan; synthetic logs, no guest
 #
 # KUnit cases count one each (from kunit.py parse), as do the debugfs,
 # blkcg and swap checks; every other group counts as one test.
@@ -74,7 +100,7 @@ group() {
 	echo "=== $name"
 	env PCPUPOOL_TAG="$name" "$@" "$here/run.sh" "$mode" > "$out" 2>&1
 	rc=$?
-	grep -E "^(    )?(ok|not ok) |^# [a-z_]+: pass|passed, .* failed|FAIL|PASS|splat|expected|guest timed out" "$out" | tail -60
+	grep -E "^(    )?(ok|not ok) |^# [a-z_]+: pass|passed, .* failed|FAIL|PASS|splat|expected|guest timed out|failed before init ran" "$out" | tail -60
 	case "$how" in
 	kunit)
 		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
@@ -174,7 +200,7 @@ table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' host $((passed - hp0)) $((failed 
 "$here/kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
-group kunit kunit kunit PCPUPOOL_MIN_PASS=52
+group kunit kunit kunit PCPUPOOL_MIN_PASS=53
 group kasan kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_kasan pcpupool_kunit.kasan_proof=1"
 group lockdep kunit kunit PCPUPOOL_MIN_PASS=2 PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
@@ -186,7 +212,14 @@ group lockdep-negative-control kunit one PCPUPOOL_MEM=512 \
 group lockdep-negative-control-io kunit one PCPUPOOL_MEM=512 \
 	PCPUPOOL_APPEND="${lockdep_args/pcpupool_lockdep/pcpupool_lockdep.test_lockdep_noio*} pcpupool.test_unsafe_gfp=1" \
 	PCPUPOOL_EXPECT="possible circular locking dependency" PCPUPOOL_REASON="pcpupool_io_reclaim"
-group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=100 PCPUPOOL_APPEND="kunit.filter_glob=none"
+group debugfs debugfs debugfs PCPUPOOL_MIN_PASS=110 PCPUPOOL_APPEND="kunit.filter_glob=none"
+# kmemleak's scan must see pcpupool memory: without the registration the
+# debugfs boot's probe object is reported.
+group kmemleak-negative-control debugfs 'must-fail:pcpupool-debugfs: FAIL kmemleak reported the probe' \
+	PCPUPOOL_APPEND="kunit.filter_glob=none pcpupool.test_no_kmemleak=1"
+# The unload check of backing pages must fire when one is kept.
+group backing-pages-negative-control debugfs 'must-fail:backing pages not freed at unload' \
+	PCPUPOOL_APPEND="kunit.filter_glob=none pcpupool.test_leak_page=1"
 declare -A neg_reason=([fail]='not ok [0-9]+ test_negative_fail'
 	    [warn]='WARNING: .*deliberate WARN for the runner self-test|deliberate WARN for the runner self-test'
 	    [leak]='unreferenced object 0x[0-9a-f]+ \(size 256\)')	# kmalloc(200): kmalloc-256
@@ -194,6 +227,11 @@ for neg in fail warn leak; do
 	group "runner-selftest-$neg" kunit "must-fail:${neg_reason[$neg]}" \
 		PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_negative pcpupool_kunit.negative=$neg"
 done
+# A boot that fails before init (here: no init, the kernel panics) is booted
+# once more and then judged failed: the retry of pre-init splats is bounded.
+group runner-selftest-early-boot kunit \
+	'must-fail:failed before init ran \(Kernel panic.*booting once more' \
+	PCPUPOOL_APPEND="rdinit=/nonexistent-init"
 # The allocation recorder's proof can fail: with test_unsafe_gfp=1 the slow
 # path allocates with GFP_KERNEL under the mutex, and the recorder (which
 # asks whether this task really holds the mutex) must see it.
@@ -203,6 +241,17 @@ group context-negative-control kunit 'must-fail:rec.locked_with_fs_or_io' \
 # caller sleeps for the refill, and test_reserve_honoured must catch it.
 group mempool-wait-negative-control kunit 'must-fail:not ok [0-9]+ test_reserve_honoured' \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_mempool.test_reserve_honoured pcpupool.test_mempool_wait=1"
+# Scale and hotplug: 64 present CPUs on 8 nodes (one without CPUs, one
+# without memory) and maxcpus=4, so 60 possible CPUs are offline when
+# pcpupool loads.  Every KUnit suite; pcpupool_hotplug brings a never-online
+# CPU of the memory-less node up with allocations live.
+group scale kunit kunit PCPUPOOL_MIN_PASS=54 PCPUPOOL_SHAPE=scale PCPUPOOL_TIMEOUT=1200 PCPUPOOL_MEM=4096 \
+	PCPUPOOL_APPEND="maxcpus=4"
+grep -a -h -o "percpu: Embedded.*\|pcpupool: [0-9]* chunks, .*" "$BUILD/scale.log" 2>/dev/null | tr -d '\r'
+# Memory pressure by fault injection: for 90 s the stress workers' slab and
+# page allocations fail at random (5%), hotplug and the hardirq load on.
+group page-pressure kunit kunit PCPUPOOL_MIN_PASS=1 \
+	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_stress pcpupool_kunit.stress_ms=90000 pcpupool_kunit.stress_fail=1 pcpupool_guest.fail_probability=5"
 group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=84
 group swap swap guest:pcpupool-swap PCPUPOOL_MIN_PASS=16 PCPUPOOL_MEM=384
 group stock smoke one
@@ -224,6 +273,11 @@ hostcheck() { # NAME COMMAND...: one test, passed when COMMAND succeeds
 }
 hostcheck style "$here/style.sh"
 hostcheck dkms "$here/dkms-check.sh"
+# API misuse the compiler must refuse (and its correct twin must build).
+hostcheck compile-fail "$here/compile-fail.sh"
+# The log scanner's exact expect-splat regions, wrong by count, message
+# and task, must fail (synthetic logs).
+hostcheck scan-log-selftest "$here/scan-log-selftest.sh"
 
 echo
 printf '%s\n' "${summary[@]}"
@@ -232,6 +286,20 @@ echo
 # and whole boots are different units; each group says which it counts.
 printf '%-30s %7s %7s %8s %9s %8s\n' group passed failed skipped "min pass" time
 printf '%s\n' "${table[@]}"
+echo
+# What failed, in a few lines each, right above the closing line: a CI
+# report often keeps only the tail of the output.
+digest=()
+for s in "${summary[@]}"; do
+	name=${s%%: *}
+	case "${s#*: }" in FAIL*) ;; *) continue ;; esac
+	digest+=("FAILED $s")
+	while IFS= read -r l; do digest+=("  $name| ${l:0:150}"); done < <(
+		cat "$BUILD/check-$name.out" "$BUILD/$name.log" 2>/dev/null |
+		grep -aE '^ *not ok |^  FAIL|FAIL |BUG:|WARNING:|KASAN|circular|timed out|hung task|invalid context|unreferenced object|fewer than' |
+		grep -v '^ *# ' | head -4)
+done
+[ ${#digest[@]} = 0 ] || { echo; printf '%s\n' "${digest[@]}" | head -24; }
 echo
 # Skipped cases are the proof cases of other boots (see the table); the
 # closing line is the plain one CI reads.

@@ -33,6 +33,10 @@ Expected splats:
     provoking the splat, "pcpupool-test: expect-splat-end".  Every splat
     starting in between must match PATTERN (e.g. "KASAN", "WARNING"), and
     at least one such splat must appear.
+    Exact form: "expect-splat-begin PATTERN :: task=COMM :: MSG1 :: MSG2"
+    (task= optional): exactly as many PATTERN splats as messages, the k-th
+    with MSGk in its report (the WARN text printed just before its
+    "WARNING:" line), each from task COMM ("Comm: COMM" in its registers).
   - --expect PATTERN (repeatable, for whole-log negative controls): the log
     must contain a splat matching PATTERN; those splats are not failures.
     Other splats still are.
@@ -266,6 +270,7 @@ def main():
                          '(no %s)' % KMEMLEAK_END, None))
 
     region_hits = [0] * len(regions)
+    region_splats = [[] for _ in regions]
     expect_hits = {p: [] for p in args.expect}
     expected = []
     for s in splats:
@@ -273,14 +278,15 @@ def main():
                        if b < s.start < e), None)
         if region is not None:
             b, e, pattern = regions[region]
-            if s.matches(lines, msgs, pattern):
+            if s.matches(lines, msgs, pattern.split(' :: ')[0]):
                 region_hits[region] += 1
+                region_splats[region].append(s)
                 expected.append((s, 'expect-splat region "%s" at line %d'
                                  % (pattern, b + 1)))
             else:
                 failures.append((s.start, 'splat not matching "%s" inside the '
                                  'expect-splat region at line %d'
-                                 % (pattern, b + 1), s))
+                                 % (pattern.split(' :: ')[0], b + 1), s))
             continue
         pattern = next((p for p in args.expect if s.matches(lines, msgs, p)),
                        None)
@@ -293,6 +299,24 @@ def main():
             'kernel splat'
         failures.append((s.start, what, s))
     for k, (b, e, pattern) in enumerate(regions):
+        parts = pattern.split(' :: ')
+        task = next((p[5:] for p in parts[1:] if p.startswith('task=')), None)
+        want = [p for p in parts[1:] if not p.startswith('task=')]
+        got = region_splats[k]
+        if want and len(got) != len(want):
+            failures.append((b, 'expect-splat region at line %d: %d "%s" splat(s), '
+                             'expected exactly %d (%s)'
+                             % (b + 1, len(got), parts[0], len(want), '; '.join(want)),
+                             None))
+        for sp, w in zip(got, want):
+            text = '\n'.join(lines[max(sp.start - 4, 0):sp.end + 1])
+            if w not in text:
+                failures.append((sp.start, 'expected splat without its message '
+                                 '"%s"' % w, sp))
+        for sp in got if task else ():
+            text = '\n'.join(lines[sp.start:sp.end + 1])
+            if 'Comm: %s ' % task not in text and not text.rstrip().endswith('Comm: ' + task):
+                failures.append((sp.start, 'expected splat not from task %s' % task, sp))
         if not region_hits[k]:
             failures.append((b, 'expected splat did not appear: no "%s" splat '
                              'in the expect-splat region (lines %d-%d)'

@@ -12,8 +12,8 @@ command -v clang-format > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get in
 kdir=$("$here/kernel.sh" "$here/debug.config" | tail -1)
 fail=0
 mapfile -t cxx < <(git ls-files 'module/*.cpp' 'module/*.h' 'kunit/*.cpp' 'kunit/area_model.h' 'module/port/*_cxx.h' |
-	grep -v -e '^module/blk/' -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^kunit/host/')
-mapfile -t c < <(git ls-files 'module/port/*.c' 'module/port/port.h' 'module/port/pcpupool_trace.h' \
+	grep -v -e '^module/blk/' -e '^module/core_api.h$' -e '^module/port/port.h$' -e '^module/port/pcpupool_trace.h$' -e '^module/port/port_internal.h$' -e '^kunit/host/')
+mapfile -t c < <(git ls-files 'module/port/*.c' 'module/port/port.h' 'module/port/port_internal.h' 'module/port/pcpupool_trace.h' \
 	'module/core_api.h' 'include/*.h' 'kunit/*.c' 'kunit/kt.h' 'kunit/util.h' 'module/blk/*.c' 'module/blk/*.h' 'scripts/guest/*.c')
 if clang-format --dry-run --Werror "${cxx[@]}" 2> build-style.log; then
 	echo "style: clang-format: ${#cxx[@]} C++ files clean"
@@ -32,15 +32,22 @@ else
 	echo "style: checkpatch: FAIL"
 	fail=1
 fi
-# kernel-doc on the public API: every function documented, Return: and
-# parameters included (the kernel tree's own scripts/kernel-doc).
-out=$("$kdir/scripts/kernel-doc" -none -Wall include/pcpupool/pcpupool.h 2>&1)
-if [ -z "$out" ]; then
-	echo "style: kernel-doc: include/pcpupool/pcpupool.h clean"
-else
-	echo "$out" | head -20
-	echo "style: kernel-doc: FAIL"
-	fail=1
-fi
+# kernel-doc on the public API and on the port: every function documented,
+# parameters, Return: and a short description included (the kernel tree's
+# own scripts/kernel-doc), and a Context: section in every block.
+for h in include/pcpupool/pcpupool.h module/port/port.h; do
+	out=$("$kdir/scripts/kernel-doc" -none -Wall -Wreturn -Wshort-desc "$h" 2>&1)
+	# A block without Context: (from "/**" to its closing "*/").
+	out+=$(awk -v f="$h" '/^\/\*\*/ { start = FNR; ctx = 0; inblk = 1; next }
+		inblk && /Context:/ { ctx = 1 }
+		inblk && /\*\// { if (!ctx) printf "%s:%d: kernel-doc block without Context:\n", f, start; inblk = 0 }' "$h")
+	if [ -z "$out" ]; then
+		echo "style: kernel-doc: $h clean"
+	else
+		echo "$out" | head -20
+		echo "style: kernel-doc: FAIL ($h)"
+		fail=1
+	fi
+done
 [ $fail = 0 ] && echo "style: PASS" || echo "style: FAIL"
 exit $fail

@@ -31,6 +31,7 @@ struct pcpupool_stats {
 	unsigned long long nr_chunk_create;
 	unsigned long long nr_chunk_destroy;
 	unsigned long long nr_balance;		/* balance work runs */
+	unsigned long long nr_kick;		/* runs asked for at once (allocators, frees) */
 	unsigned long long target_low;		/* adaptive watermarks in force */
 	unsigned long long target_high;
 	unsigned long long unit_size;		/* bytes per CPU per chunk */

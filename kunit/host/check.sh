@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 HOST_OUT=${HOST_OUT:-$repo/build/host}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-area_map pool}
+FUZZ_TARGETS=${FUZZ_TARGETS:-area_map pool pool_cache}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 mode=${1:-check}
 passed=0 failed=0
@@ -36,7 +36,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66}
 
 # max_len per target: the pool target's operations are longer.
-max_len() { case $1 in pool) echo 4096 ;; *) echo 2048 ;; esac; }
+max_len() { case $1 in pool|pool_cache) echo 4096 ;; *) echo 2048 ;; esac; }
+# pool_cache is fuzz_pool with the per-CPU front end on (its first-fit
+# oracles then apply to the locked layer's requests only), from the pool
+# corpus: its binary, its corpus and its environment.
+bin_of() { case $1 in pool_cache) echo fuzz_pool ;; *) echo "fuzz_$1" ;; esac; }
+corpus_of() { case $1 in pool_cache) echo pool ;; *) echo "$1" ;; esac; }
+env_of() { case $1 in pool_cache) echo PCPUPOOL_FUZZ_CACHING=1 ;; *) echo PCPUPOOL_FUZZ_CACHING=0 ;; esac; }
 
 unit_tests() {
 	local bin=$HOST_OUT/asan/unit_tests suite= line name log rc t0
@@ -97,15 +103,16 @@ stresses() {
 # still fail are left out of the fuzzing seeds (a known crash at start-up
 # would end the run before it explores anything).
 regressions() {
-	local t=$1 bin=$HOST_OUT/fuzz/fuzz_$1 seeds=$HOST_OUT/seeds/$1 f name log
+	local t=$1 bin=$HOST_OUT/fuzz/$(bin_of "$1") seeds=$HOST_OUT/seeds/$1 f name log
+	local c=$here/corpus/$(corpus_of "$1")
 	rm -rf "$seeds"
 	mkdir -p "$seeds"
-	cp "$here/corpus/$t/"* "$seeds/" 2>/dev/null
-	for f in "$here/corpus/$t"/regress-*; do
+	cp "$c/"* "$seeds/" 2>/dev/null
+	for f in "$c"/regress-*; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f")
 		log=$HOST_OUT/logs/regress-$t-$name.log
-		if timeout 120 "$bin" "$f" > "$log" 2>&1; then
+		if env "$(env_of "$t")" timeout 120 "$bin" "$f" > "$log" 2>&1; then
 			pass
 			echo "  PASS $t/$name"
 		else
@@ -118,7 +125,7 @@ regressions() {
 }
 
 fuzz_one() {
-	local t=$1 secs=$2 bin=$HOST_OUT/fuzz/fuzz_$1 work=$HOST_OUT/corpus/$1
+	local t=$1 secs=$2 bin=$HOST_OUT/fuzz/$(bin_of "$1") work=$HOST_OUT/corpus/$1
 	local seeds=$HOST_OUT/seeds/$1 arts=$HOST_OUT/artifacts/$1/ log=$HOST_OUT/logs/fuzz-$1.log rc
 	local runs cov ft extra=()
 	if [ ! -x "$bin" ]; then
@@ -129,8 +136,8 @@ fuzz_one() {
 	echo "=== regression inputs of $t"
 	regressions "$t"
 	[ "$FUZZ_JOBS" -gt 1 ] && extra=(-fork="$FUZZ_JOBS" -ignore_crashes=0)
-	echo "=== fuzz $t: ${secs}s, seeds $here/corpus/$t (+ $work)"
-	timeout $((secs + 120)) "$bin" "$work" "$seeds" -max_total_time="$secs" -timeout=30 \
+	echo "=== fuzz $t: ${secs}s, seeds $here/corpus/$(corpus_of "$t") (+ $work)"
+	env "$(env_of "$t")" timeout $((secs + 120)) "$bin" "$work" "$seeds" -max_total_time="$secs" -timeout=30 \
 		-rss_limit_mb=3072 -max_len="$(max_len "$t")" -print_final_stats=1 \
 		-artifact_prefix="$arts" "${extra[@]}" > "$log" 2>&1
 	rc=$?
@@ -154,9 +161,27 @@ fuzz_one() {
 		grep -E 'FAIL:|BUG:|ERROR: (Address|Undefined|libFuzzer)|runtime error|SUMMARY|Test unit written' "$log" | head -8 | sed 's/^/       /'
 		local a
 		for a in $(ls -t "$arts" 2>/dev/null | head -3); do
-			echo "       reproduce: $bin $arts$a"
-			echo "       keep as a regression input: cp $arts$a $here/corpus/$t/regress-<what>"
+			echo "       reproduce: $(env_of "$t") $bin $arts$a"
+			echo "       keep as a regression input: cp $arts$a $here/corpus/$(corpus_of "$t")/regress-<what>"
 		done
+	fi
+}
+
+# The cache oracles can fail: with PCPUPOOL_FUZZ_BREAK=leak-cached the
+# harness loses one cached object, and replaying a seed must report it.
+break_cache() {
+	local log=$HOST_OUT/logs/fuzz-break-leak-cached.log
+	echo "=== negative control: a lost cached object must be reported"
+	PCPUPOOL_FUZZ_CACHING=1 PCPUPOOL_FUZZ_BREAK=leak-cached timeout 120 \
+		"$HOST_OUT/fuzz/fuzz_pool" "$here/corpus/pool/basic" > "$log" 2>&1
+	# The lost object is in a chunk and owned by no one: reported as a
+	# leak, or as the first place the chunks and the owners differ.
+	if grep -qE 'has no owner \(leak\)|chunks hold .* where the owners have' "$log"; then
+		pass
+		echo "  PASS fuzz_pool caught the lost cached object: $(grep -oE 'FAIL: .*' "$log" | head -1)"
+	else
+		fail "negative control: the lost cached object was not reported ($log)"
+		echo "  FAIL the lost cached object was not reported ($log)"
 	fi
 }
 
@@ -166,12 +191,13 @@ fuzzers() {
 	for t in $FUZZ_TARGETS; do
 		fuzz_one "$t" "$FUZZ_SECONDS"
 	done
+	case " $FUZZ_TARGETS " in *" pool_cache "*) break_cache ;; esac
 }
 
 coverage() {
 	local t profs=() objs=() bin
 	mkdir -p "$HOST_OUT/cov"
-	for t in $FUZZ_TARGETS; do
+	for t in area_map pool; do
 		bin=$HOST_OUT/cov/fuzz_$t
 		mkdir -p "$HOST_OUT/corpus/$t"
 		# A crashing input would end the run before the profile is

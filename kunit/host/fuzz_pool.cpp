@@ -73,6 +73,7 @@ struct Live {
 	void* p;
 	u32 size;
 	u8 tag;
+	u32 align;
 };
 
 struct Pool_ {
@@ -91,6 +92,7 @@ struct State {
 	int nr_cpus;
 	u32 unit;
 	bool trace;
+	bool caching; // the per-CPU front end on (PCPUPOOL_FUZZ_CACHING=1)
 	Live live[kMaxLive];
 	u32 nr_live;
 	Pool_ pools[kMaxPools];
@@ -113,20 +115,38 @@ State S;
 // so far (see README.md), so that a long run can look for others.
 bool g_avoid_create, g_avoid_reserve, g_avoid_balance;
 
-[[noreturn]] void fail(const char* what)
-{
-	host_fail("pool: op %u: %s", S.op, what);
-}
+[[noreturn]] void fail(const char* what) { host_fail("pool: op %u: %s", S.op, what); }
 
-#define FAILF(...)                                                             \
-	do {                                                                   \
-		host_snprintf(S.err, sizeof(S.err), __VA_ARGS__);              \
-		fail(S.err);                                                   \
+#define FAILF(...)                                                \
+	do {                                                      \
+		host_snprintf(S.err, sizeof(S.err), __VA_ARGS__); \
+		fail(S.err);                                      \
 	} while (0)
 
 u8 pat(u8 tag, int cpu, u32 i) { return u8(tag * 7 + cpu * 31 + i * 3 + 1); }
 
 bool possible(int cpu) { return pcpu_cpu_possible(cpu); }
+
+// Negative control of the cache oracles (PCPUPOOL_FUZZ_BREAK=leak-cached):
+// the harness loses one object from a CPU's cache, as a front-end bug
+// would; verify() must report the leak.
+bool g_break_leak_cached;
+
+void break_leak_cached()
+{
+	static bool done;
+	for (int cpu = 0; !done && cpu < S.nr_cpus; cpu++) {
+		if (!possible(cpu))
+			continue;
+		CpuCache* cc = g_pool.cache(cpu);
+		for (int c = 0; !done && c < int(kNrClasses); c++) {
+			if (cc->cls[c].count) {
+				cc->cls[c].set_count(cc->cls[c].count - 1);
+				done = true;
+			}
+		}
+	}
+}
 
 void write_pattern(void* p, u32 size, u8 tag)
 {
@@ -142,8 +162,9 @@ void check_pattern(void* p, u32 size, u8 tag, const char* what)
 		if (possible(cpu))
 			for (u32 i = 0; i < size; i++)
 				if (env::cpu_ptr(p, cpu)[i] != pat(tag, cpu, i))
-					FAILF("%s %p (size %u): CPU %d byte %u is %#x, written %#x", what, p,
-					      size, cpu, i, env::cpu_ptr(p, cpu)[i], pat(tag, cpu, i));
+					FAILF("%s %p (size %u): CPU %d byte %u is %#x, written %#x",
+					      what, p, size, cpu, i, env::cpu_ptr(p, cpu)[i],
+					      pat(tag, cpu, i));
 }
 
 void check_zeroed(void* p, u32 size, const char* what)
@@ -152,17 +173,17 @@ void check_zeroed(void* p, u32 size, const char* what)
 		if (possible(cpu))
 			for (u32 i = 0; i < size; i++)
 				if (env::cpu_ptr(p, cpu)[i])
-					FAILF("%s %p (size %u): CPU %d byte %u not zeroed (%#x)", what, p, size,
-					      cpu, i, env::cpu_ptr(p, cpu)[i]);
+					FAILF("%s %p (size %u): CPU %d byte %u not zeroed (%#x)",
+					      what, p, size, cpu, i, env::cpu_ptr(p, cpu)[i]);
 }
 
-void add_live(void* p, u32 size)
+void add_live(void* p, u32 size, u32 align)
 {
 	if (S.nr_live == kMaxLive) {
 		pcpupool_free(p);
 		return;
 	}
-	S.live[S.nr_live++] = {p, size, ++S.next_tag};
+	S.live[S.nr_live++] = {p, size, ++S.next_tag, align};
 	write_pattern(p, size, S.next_tag);
 }
 
@@ -255,6 +276,17 @@ void sort_spans(Span* a, u32 n)
 	}
 }
 
+// The bytes an allocation of @size/@align occupies in the area map: its
+// size class's with the front end on (a class object), else its own.
+u32 area_bytes(u32 size, u32 align)
+{
+	int cls = S.caching ? Pool::class_of(size, align) : -1;
+	return cls >= 0 ? class_bytes(cls) : size;
+}
+
+// Is a request of @size/@align served by the front end (class object)?
+bool class_served(u32 size, u32 align) { return S.caching && Pool::class_of(size, align) >= 0; }
+
 void want(const void* p, u32 bytes)
 {
 	if (S.nr_want == kMaxSpans)
@@ -281,7 +313,9 @@ void verify()
 		while ((pos = bitmap::find_next_set(m.alloc_map_, m.nr_bits_, pos)) < m.nr_bits_) {
 			u32 bits = m.alloc_size(pos);
 			if (!bits)
-				FAILF("chunk %u: granule %u allocated but no allocation starts there", c->id, pos);
+				FAILF("chunk %u: granule %u allocated but no allocation starts "
+				      "there",
+				      c->id, pos);
 			if (S.nr_have == kMaxSpans)
 				fail("too many allocations");
 			S.have[S.nr_have++] = {c->base() + pos * kMinAllocBytes, bits};
@@ -296,46 +330,68 @@ void verify()
 			bool pop = m.block_populated(b);
 			for (int cpu = 0; cpu < S.nr_cpus; cpu++) {
 				if (bool(mapped[cpu * per_unit + b]) != (pop && possible(cpu)))
-					FAILF("chunk %u block %u CPU %d: populated %d, mapped %d", c->id, b, cpu,
-					      pop, mapped[cpu * per_unit + b]);
+					FAILF("chunk %u block %u CPU %d: populated %d, mapped %d",
+					      c->id, b, cpu, pop, mapped[cpu * per_unit + b]);
 			}
 		}
 	}
 	// Who should own them.
 	S.nr_want = 0;
 	for (u32 i = 0; i < S.nr_live; i++)
-		want(S.live[i].p, S.live[i].size);
+		want(S.live[i].p, area_bytes(S.live[i].size, S.live[i].align));
+	// Objects in the CPUs' front-end caches are allocated in the map.
+	u64 cached = 0, cached_bytes = 0;
+	for (int cpu = 0; S.caching && cpu < S.nr_cpus; cpu++) {
+		if (!possible(cpu))
+			continue;
+		const CpuCache* cc = g_pool.cache(cpu);
+		for (int c = 0; c < int(kNrClasses); c++) {
+			if (cc->cls[c].count > class_cap(c))
+				FAILF("CPU %d class %d: %u cached, cap %u", cpu, c,
+				      cc->cls[c].count, class_cap(c));
+			for (u32 o = 0; o < cc->cls[c].count; o++)
+				want(cc->cls[c].objs[o], class_bytes(c));
+			cached += cc->cls[c].count;
+			cached_bytes += u64(cc->cls[c].count) * class_bytes(c);
+		}
+	}
+	if (cached != g_pool.cached_objects())
+		FAILF("%llu objects in the caches, cached_objects() %llu",
+		      (unsigned long long)cached, (unsigned long long)g_pool.cached_objects());
 	for (u32 k = 0; k < kMaxPools; k++) {
 		Pool_& P = S.pools[k];
 		if (!P.mp)
 			continue;
 		Mempool* mp = reinterpret_cast<Mempool*>(P.mp);
-		want(mp->mags_, sizeof(Mempool::Mag));
-		want(mp->stats_, sizeof(Mempool::CpuStats));
+		want(mp->mags_, area_bytes(sizeof(Mempool::Mag), 8));
+		want(mp->stats_, area_bytes(sizeof(Mempool::CpuStats), 8));
+		const u32 elem = S.caching && mp->cls_ >= 0 ? class_bytes(mp->cls_) : P.size;
 		if (mp->depot_count_ > mp->depot_cap_)
 			FAILF("mempool %u: depot %u > cap %u", k, mp->depot_count_, mp->depot_cap_);
 		for (u32 d = 0; d < mp->depot_count_; d++)
-			want(mp->depot_[d], P.size);
+			want(mp->depot_[d], elem);
 		u32 in_mags = 0;
 		for (int cpu = 0; cpu < S.nr_cpus; cpu++) {
 			if (!possible(cpu))
 				continue;
 			Mempool::Mag* g = mp->mag(cpu);
-			if (g->count > Mempool::kMagSize)
-				FAILF("mempool %u: CPU %d's magazine holds %u elements (max %u): elems[] overflowed",
-				      k, cpu, g->count, Mempool::kMagSize);
-			for (u32 e = 0; e < g->count; e++)
-				want(g->elems[e], P.size);
-			in_mags += g->count;
+			if (g->count() > Mempool::kMagSize)
+				FAILF("mempool %u: CPU %d's magazine holds %u elements (max %u): "
+				      "elems[] overflowed",
+				      k, cpu, g->count(), Mempool::kMagSize);
+			for (u32 e = 0; e < g->count(); e++)
+				want(g->elems[e], elem);
+			in_mags += g->count();
 		}
 		for (u32 o = 0; o < P.nr_out; o++)
-			want(P.out[o].p, P.size);
+			want(P.out[o].p, elem);
 		pcpupool_mempool_stats st = env::mstats(P.mp);
 		if (st.reserved > P.min_nr)
 			FAILF("mempool %u: reserve %llu above min_nr %u", k, st.reserved, P.min_nr);
 		if (st.outstanding != P.nr_out || st.in_magazines != in_mags ||
 		    st.reserved != in_mags + mp->depot_count_)
-			FAILF("mempool %u stats: outstanding %llu (model %u) in_magazines %llu (%u) reserved %llu (%u)",
+			FAILF("mempool %u stats: outstanding %llu (model %u) in_magazines %llu "
+			      "(%u) reserved %llu (%u)",
 			      k, st.outstanding, P.nr_out, st.in_magazines, in_mags, st.reserved,
 			      in_mags + mp->depot_count_);
 	}
@@ -346,29 +402,36 @@ void verify()
 			FAILF("owned allocation %#lx (%u granules) is not allocated in any chunk",
 			      S.want[i].addr, S.want[i].bits);
 		if (i >= S.nr_want)
-			FAILF("allocation %#lx (%u granules) in a chunk has no owner (leak)", S.have[i].addr,
-			      S.have[i].bits);
+			FAILF("allocation %#lx (%u granules) in a chunk has no owner (leak)",
+			      S.have[i].addr, S.have[i].bits);
 		if (S.have[i].addr != S.want[i].addr || S.have[i].bits != S.want[i].bits)
-			FAILF("chunks hold %#lx (%u granules) where the owners have %#lx (%u granules)",
+			FAILF("chunks hold %#lx (%u granules) where the owners have %#lx (%u "
+			      "granules)",
 			      S.have[i].addr, S.have[i].bits, S.want[i].addr, S.want[i].bits);
 	}
+	// Users hold what the chunks hold, but for the cached objects.
 	pcpupool_stats st = env::stats();
-	if (st.nr_cur_alloc != S.nr_have || st.live_bytes != bytes)
-		FAILF("nr_cur_alloc %llu live_bytes %llu, chunks hold %u allocations of %lu bytes",
-		      st.nr_cur_alloc, st.live_bytes, S.nr_have, bytes);
+	if (st.nr_cur_alloc != S.nr_have - cached || st.live_bytes != bytes - cached_bytes)
+		FAILF("nr_cur_alloc %llu live_bytes %llu, chunks hold %u allocations of %lu bytes, "
+		      "%llu of %llu bytes cached",
+		      st.nr_cur_alloc, st.live_bytes, S.nr_have, bytes, (unsigned long long)cached,
+		      (unsigned long long)cached_bytes);
 	if (S.trace) {
 		// Every event fired once, where the counters say.
 		host_trace t;
 		host_get_trace(&t);
 		if (t.allocs != st.nr_alloc || t.frees != st.nr_dealloc ||
 		    t.alloc_fails != st.atomic_alloc_failed + st.nr_failed + st.nr_killed ||
-		    t.chunk_creates != st.nr_chunk_create || t.chunk_destroys != st.nr_chunk_destroy ||
-		    t.populates != st.nr_populate || t.depopulates != st.nr_depopulate)
-			FAILF("trace events alloc %lu free %lu fail %lu chunk +%lu -%lu pages +%lu -%lu; counters %llu %llu %llu %llu %llu %llu %llu",
-			      t.allocs, t.frees, t.alloc_fails, t.chunk_creates, t.chunk_destroys, t.populates,
-			      t.depopulates, st.nr_alloc, st.nr_dealloc,
-			      st.atomic_alloc_failed + st.nr_failed + st.nr_killed, st.nr_chunk_create,
-			      st.nr_chunk_destroy, st.nr_populate, st.nr_depopulate);
+		    t.chunk_creates != st.nr_chunk_create ||
+		    t.chunk_destroys != st.nr_chunk_destroy || t.populates != st.nr_populate ||
+		    t.depopulates != st.nr_depopulate)
+			FAILF("trace events alloc %lu free %lu fail %lu chunk +%lu -%lu pages +%lu "
+			      "-%lu; counters %llu %llu %llu %llu %llu %llu %llu",
+			      t.allocs, t.frees, t.alloc_fails, t.chunk_creates, t.chunk_destroys,
+			      t.populates, t.depopulates, st.nr_alloc, st.nr_dealloc,
+			      st.atomic_alloc_failed + st.nr_failed + st.nr_killed,
+			      st.nr_chunk_create, st.nr_chunk_destroy, st.nr_populate,
+			      st.nr_depopulate);
 	}
 }
 
@@ -418,7 +481,7 @@ u32 pick_size(model::Input& in)
 	u32 v = in.u16_();
 	switch (k % 16) {
 	case 0:
-		return S.unit - v % 64;            // about a whole unit
+		return S.unit - v % 64; // about a whole unit
 	case 1:
 		return 4096 * (1 + v % 3) + v % 8; // a few pages
 	case 2:
@@ -471,9 +534,13 @@ void op_alloc(model::Input& in)
 			      after.nr_misuse - before.nr_misuse);
 		return;
 	}
-	if (S.killed && kind != kNofail && sleepable(kind)) {
+	// A killed task fails where it would wait for the allocator mutex; a
+	// front-end hit (or a carve from populated pages) takes no mutex and
+	// serves it, as it would anyone.
+	if (S.killed && kind != kNofail && sleepable(kind) && !(p && class_served(size, align))) {
 		if (p || after.nr_killed != before.nr_killed + 1)
-			FAILF("killed task: %p, nr_killed +%llu", p, after.nr_killed - before.nr_killed);
+			FAILF("killed task: %p, nr_killed +%llu", p,
+			      after.nr_killed - before.nr_killed);
 		return;
 	}
 	if (p) {
@@ -481,7 +548,14 @@ void op_alloc(model::Input& in)
 			FAILF("%p not aligned to %u", p, align);
 		check_zeroed(p, size, "new allocation");
 	}
-	if (oracle) {
+	// The first-fit oracles are the locked layer's: a class object comes
+	// from a CPU's cache (any populated object of its class, carved in
+	// batches), so only "a sleepable request gets memory" holds for it.
+	if (oracle && class_served(size, align)) {
+		if (sleepable(kind) && !p)
+			FAILF("sleepable size %u align %u (gfp kind %d) failed without a fault",
+			      size, align, kind);
+	} else if (oracle) {
 		const Fit* pop = best(true);
 		const Fit* any = best(false);
 		Chunk* c = p ? chunk_of(p) : nullptr;
@@ -489,28 +563,31 @@ void op_alloc(model::Input& in)
 		const Fit* got = c ? fit_of(c) : nullptr;
 		if (!sleepable(kind)) {
 			if (!p != !pop)
-				FAILF("atomic size %u align %u: %p, but a populated fit %s", size, align, p,
-				      pop ? "exists" : "does not exist");
+				FAILF("atomic size %u align %u: %p, but a populated fit %s", size,
+				      align, p, pop ? "exists" : "does not exist");
 		} else if (!p) {
-			FAILF("sleepable size %u align %u (gfp kind %d) failed without a fault", size, align, kind);
+			FAILF("sleepable size %u align %u (gfp kind %d) failed without a fault",
+			      size, align, kind);
 		}
 		if (p && (pop || any)) {
 			const Fit* exp = pop ? pop : any;
 			if (!got)
-				FAILF("size %u align %u: a new chunk, but chunk %u had a fit", size, align,
-				      exp->chunk->id);
+				FAILF("size %u align %u: a new chunk, but chunk %u had a fit", size,
+				      align, exp->chunk->id);
 			int want_off = pop ? got->pop_fit : got->any_fit;
 			if (got->slot != exp->slot || int(off) != want_off)
-				FAILF("size %u align %u: chunk %u slot %d offset %u; expected slot %d, that chunk's first %s fit %d",
-				      size, align, c->id, got->slot, off, exp->slot, pop ? "populated" : "any",
-				      want_off);
+				FAILF("size %u align %u: chunk %u slot %d offset %u; expected slot "
+				      "%d, that chunk's first %s fit %d",
+				      size, align, c->id, got->slot, off, exp->slot,
+				      pop ? "populated" : "any", want_off);
 		} else if (p && (got || off != 0)) {
-			FAILF("size %u align %u: no chunk had a fit, but got offset %u of an old chunk", size,
-			      align, off);
+			FAILF("size %u align %u: no chunk had a fit, but got offset %u of an old "
+			      "chunk",
+			      size, align, off);
 		}
 	}
 	if (p)
-		add_live(p, size);
+		add_live(p, size, align);
 }
 
 void op_free(model::Input& in)
@@ -576,10 +653,13 @@ void op_watermarks(model::Input& in)
 	// valid but makes the balance work populate thousands of pages.
 	u32 v = in.u8_() % 8 == 0 ? 4097 : in.u8_() % 64;
 	Watermarks wm = g_pool.watermarks();
-	bool ok = f == 0 ? v <= wm.high : f == 1 ? v >= wm.low && v <= wm.cap : v >= wm.high && v <= 4096;
+	bool ok = f == 0   ? v <= wm.high
+		  : f == 1 ? v >= wm.low && v <= wm.cap
+			   : v >= wm.high && v <= 4096;
 	int ret = host_debugfs_write(files[f], v);
 	if (ret != (ok ? 0 : -22))
-		FAILF("write %u to %s (low %u high %u cap %u): %d", v, files[f], wm.low, wm.high, wm.cap, ret);
+		FAILF("write %u to %s (low %u high %u cap %u): %d", v, files[f], wm.low, wm.high,
+		      wm.cap, ret);
 	Watermarks now = g_pool.watermarks();
 	if (!ok && (now.low != wm.low || now.high != wm.high || now.cap != wm.cap))
 		fail("a refused watermark write changed something");
@@ -593,9 +673,9 @@ void op_arm(model::Input& in)
 		host_set_killed(2);
 		return;
 	}
-	static const int sites[] = {PCPU_SITE_META, PCPU_SITE_VM_RANGE, PCPU_SITE_PAGES_ARRAY,
-				    PCPU_SITE_BACKING, PCPU_SITE_ATOMIC, HOST_SITE_KMALLOC,
-				    HOST_SITE_PAGE, HOST_SITE_MAP, HOST_SITE_PORT_OBJ};
+	static const int sites[] = {PCPU_SITE_META,    PCPU_SITE_VM_RANGE, PCPU_SITE_PAGES_ARRAY,
+				    PCPU_SITE_BACKING, PCPU_SITE_ATOMIC,   HOST_SITE_KMALLOC,
+				    HOST_SITE_PAGE,    HOST_SITE_MAP,      HOST_SITE_PORT_OBJ};
 	int site = sites[in.u8_() % (sizeof(sites) / sizeof(sites[0]))];
 	int skip = in.u8_() % 8;
 	int nr = site == PCPU_SITE_ATOMIC && k % 2 ? 1 << 20 : 1 + in.u8_() % 4;
@@ -621,7 +701,8 @@ void op_mp_create(model::Input& in)
 	pcpupool_mempool* mp = pcpupool_mempool_create(name, size, align, min_nr, pcpu_gfp.kernel);
 	if (!mp) {
 		if (!S.faults && !S.killed)
-			FAILF("mempool_create(%u, %u, %u) failed without a fault", size, align, min_nr);
+			FAILF("mempool_create(%u, %u, %u) failed without a fault", size, align,
+			      min_nr);
 		return;
 	}
 	P = {};
@@ -639,10 +720,15 @@ void mp_alloc(Pool_& P, int kind, bool oracle)
 	u32 depot = mp->depot_count_, mag = 0;
 	bool alloc_fit = false;
 	int cpu = host_cpu();
-	if (oracle) {
-		mag = mp->mag(cpu)->count;
+	// With the front end on, a class element comes from the CPU's cache
+	// first: the first-fit oracle is the locked layer's.
+	if (oracle)
+		mag = mp->mag(cpu)->count();
+	if (oracle && !(S.caching && mp->cls_ >= 0)) {
+		// Elements are at least kTagBytes-aligned (one tag byte per 8 B,
+		// include/pcpupool/pcpupool.h): a 4-aligned fit is no fit.
 		snapshot_fits(div_round_up<u32>(P.size, kMinAllocBytes),
-			      max<u32>(P.align, kMinAllocBytes) / kMinAllocBytes);
+			      max<u32>(P.align, kTagBytes) / kMinAllocBytes);
 		alloc_fit = best(true) != nullptr;
 	}
 	pcpupool_mempool_stats before = env::mstats(P.mp);
@@ -656,7 +742,8 @@ void mp_alloc(Pool_& P, int kind, bool oracle)
 		if (alloc_fit && (!p || after.served_allocator != before.served_allocator + 1))
 			FAILF("mempool: the allocator had a fit but was not used (%p)", p);
 		if (!p && never_wait && (depot || mag))
-			FAILF("mempool: NULL with %u in the depot and %u in CPU %d's magazine", depot, mag, cpu);
+			FAILF("mempool: NULL with %u in the depot and %u in CPU %d's magazine",
+			      depot, mag, cpu);
 		if (!p && !never_wait)
 			fail("mempool: an unconstrained caller got NULL without a fault");
 	}
@@ -666,7 +753,7 @@ void mp_alloc(Pool_& P, int kind, bool oracle)
 	if (reinterpret_cast<uptr>(p) % (P.align ? P.align : 1))
 		FAILF("mempool element %p not aligned to %u", p, P.align);
 	if (P.nr_out == kMaxOut) {
-		pcpupool_mempool_free(P.mp, p);
+		pcpupool_mempool_free(p, P.mp);
 		return;
 	}
 	P.out[P.nr_out++] = {p, P.size, ++S.next_tag};
@@ -679,15 +766,15 @@ void mp_free(Pool_& P, u32 i, bool oracle)
 	P.out[i] = P.out[--P.nr_out];
 	check_pattern(l.p, P.size, l.tag, "mempool element");
 	u64 before = env::mstats(P.mp).reserved;
-	pcpupool_mempool_free(P.mp, l.p);
+	pcpupool_mempool_free(l.p, P.mp);
 	u64 after = env::mstats(P.mp).reserved;
 	if (!oracle)
 		return;
 	// "A free puts the element into the reserve while the reserve is below
 	// min_nr", and never above it.
 	if (before < P.min_nr ? after != before + 1 : after != before)
-		FAILF("mempool free: reserve %llu -> %llu with min_nr %u", (unsigned long long)before,
-		      (unsigned long long)after, P.min_nr);
+		FAILF("mempool free: reserve %llu -> %llu with min_nr %u",
+		      (unsigned long long)before, (unsigned long long)after, P.min_nr);
 }
 
 void op_mp(model::Input& in, u8 what)
@@ -725,7 +812,9 @@ void op_mp(model::Input& in, u8 what)
 		u32 out = P.nr_out;
 		for (u32 o = 0; o < P.nr_out; o++) {
 			if (S.nr_live < kMaxLive) {
-				S.live[S.nr_live++] = P.out[o];
+				// At the pool's own alignment: its elements' class.
+				S.live[S.nr_live] = P.out[o];
+				S.live[S.nr_live++].align = max<u32>(P.align, kTagBytes);
 			} else {
 				check_pattern(P.out[o].p, P.size, P.out[o].tag, "mempool element");
 				pcpupool_free(P.out[o].p);
@@ -737,7 +826,8 @@ void op_mp(model::Input& in, u8 what)
 		P = {};
 		pcpupool_mempool_destroy(mp);
 		if ((env::counters().warnings != w) != (out != 0))
-			FAILF("destroy with %u elements out: %lu warnings", out, env::counters().warnings - w);
+			FAILF("destroy with %u elements out: %lu warnings", out,
+			      env::counters().warnings - w);
 		break;
 	}
 	}
@@ -769,11 +859,13 @@ void op_hotplug(model::Input& in)
 			continue;
 		Mempool::Mag* m = mp_of(P)->mag(cpu);
 		u64 now = env::mstats(P.mp).reserved;
-		if (m->count)
-			FAILF("mempool %u: dead CPU %d's magazine not drained (%u)", k, cpu, m->count);
+		if (m->count())
+			FAILF("mempool %u: dead CPU %d's magazine not drained (%u)", k, cpu,
+			      m->count());
 		if (!S.event && (now > reserved[k] || now < min<u64>(reserved[k], P.min_nr)))
-			FAILF("mempool %u: CPU %d offline: reserve %llu -> %llu (min_nr %u)", k, cpu,
-			      (unsigned long long)reserved[k], (unsigned long long)now, P.min_nr);
+			FAILF("mempool %u: CPU %d offline: reserve %llu -> %llu (min_nr %u)", k,
+			      cpu, (unsigned long long)reserved[k], (unsigned long long)now,
+			      P.min_nr);
 	}
 }
 
@@ -787,7 +879,7 @@ void irq_handler(void*)
 		void* p = pcpupool_alloc(size, 8, pcpu_gfp.atomic);
 		if (p) {
 			check_zeroed(p, size, "allocation in an interrupt");
-			add_live(p, size);
+			add_live(p, size, 8);
 		}
 		break;
 	}
@@ -878,8 +970,8 @@ void teardown()
 	if (st.nr_cur_alloc)
 		FAILF("after freeing everything: %llu live", st.nr_cur_alloc);
 	if (st.empty_pop_pages > st.target_high || st.empty_pop_pages < st.target_low)
-		FAILF("after balancing: %llu empty populated pages, target %llu..%llu", st.empty_pop_pages,
-		      st.target_low, st.target_high);
+		FAILF("after balancing: %llu empty populated pages, target %llu..%llu",
+		      st.empty_pop_pages, st.target_low, st.target_high);
 	// A fixed point: balancing again changes nothing.
 	if (!g_avoid_balance) { // bug 3: balance_free_chunks() vs the target
 		pcpupool_test_flush_balance();
@@ -887,17 +979,21 @@ void teardown()
 		if (again.nr_chunk_create != st.nr_chunk_create ||
 		    again.nr_chunk_destroy != st.nr_chunk_destroy ||
 		    again.nr_populate != st.nr_populate || again.nr_depopulate != st.nr_depopulate)
-			FAILF("balance is not stable: chunks created %llu -> %llu, destroyed %llu -> %llu, pages populated %llu -> %llu, depopulated %llu -> %llu (target %llu..%llu, unit %u)",
+			FAILF("balance is not stable: chunks created %llu -> %llu, destroyed %llu "
+			      "-> %llu, pages populated %llu -> %llu, depopulated %llu -> %llu "
+			      "(target %llu..%llu, unit %u)",
 			      st.nr_chunk_create, again.nr_chunk_create, st.nr_chunk_destroy,
-			      again.nr_chunk_destroy, st.nr_populate, again.nr_populate, st.nr_depopulate,
-			      again.nr_depopulate, st.target_low, st.target_high, S.unit);
+			      again.nr_chunk_destroy, st.nr_populate, again.nr_populate,
+			      st.nr_depopulate, again.nr_depopulate, st.target_low, st.target_high,
+			      S.unit);
 	}
 	host_core_exit();
 	host_counters c;
 	host_get_counters(&c);
 	if (c.pages_live || c.ranges_live || c.port_objs_live || c.violations)
-		FAILF("after unload: %ld pages, %ld ranges, %ld locks/work items, violation: %s", c.pages_live,
-		      c.ranges_live, c.port_objs_live, c.violations ? host_last_violation() : "none");
+		FAILF("after unload: %ld pages, %ld ranges, %ld locks/work items, violation: %s",
+		      c.pages_live, c.ranges_live, c.port_objs_live,
+		      c.violations ? host_last_violation() : "none");
 }
 
 } // namespace
@@ -910,6 +1006,7 @@ extern "C" int fuzz_pool_one(const unsigned char* data, __SIZE_TYPE__ size)
 	g_avoid_create = host_strstr(avoid, "create");
 	g_avoid_reserve = host_strstr(avoid, "reserve");
 	g_avoid_balance = host_strstr(avoid, "balance");
+	g_break_leak_cached = host_strstr(host_env_str("PCPUPOOL_FUZZ_BREAK"), "leak-cached");
 	host_config cfg = {};
 	cfg.nr_cpus = 1 + in.u8_() % 4;
 	cfg.possible = in.u8_();
@@ -917,6 +1014,7 @@ extern "C" int fuzz_pool_one(const unsigned char* data, __SIZE_TYPE__ size)
 	S.nr_cpus = cfg.nr_cpus;
 	S.unit = units[in.u8_() % 3];
 	S.trace = in.u8_() & 1;
+	S.caching = host_strstr(host_env_str("PCPUPOOL_FUZZ_CACHING"), "1");
 	S.nr_live = 0;
 	S.next_tag = 0;
 	for (auto& P : S.pools)
@@ -927,7 +1025,7 @@ extern "C" int fuzz_pool_one(const unsigned char* data, __SIZE_TYPE__ size)
 	// The oracles above are exact for the locked layer (first fit, the
 	// populated-only rule, every allocation owned): the per-CPU front end
 	// (cache.cpp) is off here; test_cache.cpp and the TSan stresses cover it.
-	pcpupool_test_set_caching(0);
+	pcpupool_test_set_caching(S.caching);
 	if (S.trace)
 		host_set_trace(PCPU_TRACE_ALLOC | PCPU_TRACE_SLOW);
 	verify();
@@ -992,6 +1090,8 @@ extern "C" int fuzz_pool_one(const unsigned char* data, __SIZE_TYPE__ size)
 			op_debugfs(in);
 			break;
 		}
+		if (S.caching && g_break_leak_cached)
+			break_leak_cached();
 		// Faults, kills and events last one operation.
 		for (int s = 0; s < HOST_SITE_NR; s++)
 			host_fail_next(s, 0);

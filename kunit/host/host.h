@@ -46,6 +46,12 @@ long host_reset(const struct host_config *cfg);
 void host_quiesce(void);
 
 /* This thread's fake CPU id (what pcpu_this_cpu() returns). */
+/* What the tests ask the emulated machine and its vmalloc area (the
+ * kernel port has no such functions: the core never asks). */
+int pcpu_cpu_online(int cpu) noexcept;
+int pcpu_vm_page_node(unsigned long addr) noexcept; /* -1 if unpopulated */
+int pcpu_vm_is_mapped(unsigned long addr) noexcept;
+
 void host_set_cpu(int cpu);
 int host_cpu(void);
 /* CPU hotplug: offline runs the cpuhp teardown callback in this thread
@@ -115,6 +121,9 @@ void host_get_trace(struct host_trace *t);
 void host_set_unsafe_gfp(int on);
 /* Negative control: constrained mempool callers wait for the refill. */
 void host_set_mempool_wait(int on);
+// fail_pcpupool (fault.c) modelled: the next @n API allocations that
+// cannot sleep fail.
+void host_set_fail_alloc(int n);
 
 /*
  * What the port saw.  violations: sleeping in atomic context, this_cpu in
@@ -145,7 +154,7 @@ void host_clear_violations(void);
 const char *host_last_warning(void);
 /* Sleep events of this thread: mutex acquisitions, might_sleep,
  * cond_resched, sleepable allocations, flushes.  Also what
- * pcpu_nr_switches() returns. */
+ * pcpu_nr_voluntary_switches() returns. */
 unsigned long host_sleeps(void);
 
 /* debugfs: read a file under /sys/kernel/debug/pcpupool/ ("stats",

@@ -29,7 +29,10 @@ HOST_DIR := kunit/host
 HOST_OUT ?= $(BUILD)/host
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
-FUZZ_TARGETS ?= area_map pool
+# Fuzz binaries, and the targets check.sh runs (pool_cache: fuzz_pool with
+# the per-CPU front end on).
+FUZZ_BINS := area_map pool
+FUZZ_TARGETS ?= area_map pool pool_cache
 HOST_CXX ?= g++
 HOST_CLANGXX ?= clang++
 
@@ -108,7 +111,7 @@ $(HOST_OUT)/fuzz/fuzz_%: $(call host_objs,fuzz,$(HOST_LIB_SRCS)) $(HOST_OUT)/fuz
 $(HOST_OUT)/cov/fuzz_%: $(call host_objs,cov,$(HOST_LIB_SRCS)) $(HOST_OUT)/cov/$(HOST_DIR)/fuzz_%.o
 	$(host_cxx_cov) -fsanitize=fuzzer -fprofile-instr-generate -o $@ $^ -lpthread
 
-HOST_FUZZ := $(foreach t,$(FUZZ_TARGETS),$(HOST_OUT)/fuzz/fuzz_$(t))
+HOST_FUZZ := $(foreach t,$(FUZZ_BINS),$(HOST_OUT)/fuzz/fuzz_$(t))
 HOST_PLAIN := $(call host_objs,plain,$(HOST_CORE_SRCS))
 
 .PHONY: host-deps host-build host-check fuzz host-cov host-clean
@@ -137,7 +140,7 @@ fuzz: host-deps
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_JOBS=$(FUZZ_JOBS) $(HOST_DIR)/check.sh fuzz
 
 host-cov: host-deps
-	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),$(HOST_OUT)/cov/fuzz_$(t))
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_BINS),$(HOST_OUT)/cov/fuzz_$(t))
 	@HOST_OUT=$(HOST_OUT) FUZZ_TARGETS="$(FUZZ_TARGETS)" $(HOST_DIR)/check.sh cov
 
 host-clean:

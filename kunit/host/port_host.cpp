@@ -527,14 +527,6 @@ void* pcpu_kmalloc(unsigned long bytes, unsigned int gfp) noexcept
 	return malloc(bytes ? bytes : 1);
 }
 
-void* pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node) noexcept
-{
-	check_alloc(gfp, "kzalloc_node");
-	if (!(gfp & kNofail) && should_fail(HOST_SITE_KMALLOC))
-		return nullptr;
-	return calloc(1, bytes ? bytes : 1);
-}
-
 void pcpu_kfree(const void* p) noexcept { free(const_cast<void*>(p)); }
 
 void* pcpu_rcu_kmalloc(unsigned long bytes, unsigned int gfp) noexcept
@@ -569,24 +561,7 @@ void pcpu_page_free(void* page) noexcept
 	free_page(page_of(page, "pcpu_page_free: not a page"));
 }
 
-int pcpu_page_node(const void* page) noexcept { return page_of(page, "page_node")->node; }
-
-// Not used by the core; the page's contents exist only where it is mapped.
-void* pcpu_page_address(void* page) noexcept
-{
-	return reinterpret_cast<void*>(page_of(page, "page_address")->mapped_at);
-}
-
-void* pcpu_vmalloc_to_page(const void* addr) noexcept
-{
-	std::lock_guard<std::mutex> g(g_mm);
-	unsigned long a = reinterpret_cast<unsigned long>(addr);
-	Range* r = range_of(a);
-	return r ? r->pages[(a - r->base) / kPage] : nullptr;
-}
-
 void pcpu_memset(void* p, int c, unsigned long bytes) noexcept { memset(p, c, bytes); }
-void pcpu_memcpy(void* d, const void* s, unsigned long bytes) noexcept { memcpy(d, s, bytes); }
 unsigned long pcpu_page_size(void) noexcept { return kPage; }
 
 void pcpu_record_alloc(enum pcpu_alloc_site site, unsigned int gfp, int mutex_held) noexcept
@@ -605,6 +580,20 @@ int pcpu_test_unsafe_gfp(void) noexcept { return g_unsafe_gfp; }
 std::atomic<int> g_mempool_wait{0};
 int pcpu_test_mempool_wait(void) noexcept { return g_mempool_wait; }
 void host_set_mempool_wait(int on) { g_mempool_wait = on; }
+// fail_pcpupool's model: the next n API allocations that cannot sleep fail
+// (ignore-gfp-wait=Y, probability 100, times n).
+std::atomic<int> g_fail_alloc{0};
+int pcpu_fail_on = 1;
+int pcpu_fail_alloc(unsigned int gfp, unsigned long) noexcept
+{
+	if (gfp & kDirect)
+		return 0;
+	for (int n = g_fail_alloc.load(); n > 0;)
+		if (g_fail_alloc.compare_exchange_weak(n, n - 1))
+			return 1;
+	return 0;
+}
+void host_set_fail_alloc(int n) { g_fail_alloc = n; }
 
 // ---- CPUs ----
 
@@ -786,15 +775,6 @@ int pcpu_mutex_lock_killable(void* mutex) noexcept
 	return 0;
 }
 
-int pcpu_mutex_trylock(void* mutex) noexcept
-{
-	HostLock* h = lock_of(mutex, false);
-	if (h->owner.load(std::memory_order_relaxed) == t_tid || !h->m.try_lock())
-		return 0;
-	mutex_acquired(h);
-	return 1;
-}
-
 void pcpu_mutex_unlock(void* mutex) noexcept
 {
 	HostLock* h = lock_of(mutex, false);
@@ -834,13 +814,20 @@ void pcpu_preempt_enable(void) noexcept
 // An IRQs-off section is an RCU read-side section, as in the kernel since
 // RCU's flavours were consolidated (4.20): the per-CPU front end relies on
 // it to look up chunks without rcu_read_lock().
-unsigned long pcpu_local_irq_save(void) noexcept
+static unsigned long host_irq_save(void) noexcept
 {
 	unsigned long flags = t_irqs;
 	atomic_enter();
 	t_irqs++;
 	if (t_rcu++ == 0)
 		g_rcu.lock_shared();
+	return flags;
+}
+
+unsigned long pcpu_local_irq_save_cpu(int* cpu) noexcept
+{
+	unsigned long flags = host_irq_save();
+	*cpu = pcpu_this_cpu();
 	return flags;
 }
 
@@ -906,8 +893,6 @@ void pcpu_cond_resched(void) noexcept
 	std::this_thread::yield();
 }
 
-int pcpu_fatal_signal_pending(void) noexcept { return t_killed != 0; }
-
 void pcpu_on_each_cpu(void (*fn)(void* arg), void* arg) noexcept
 {
 	g_ipis++;
@@ -934,7 +919,6 @@ void pcpu_on_each_cpu(void (*fn)(void* arg), void* arg) noexcept
 	}
 }
 
-unsigned long pcpu_nr_switches(void) noexcept { return t_sleeps; }
 // The host has no scheduler: every might-sleep point counts as a switch.
 unsigned long pcpu_nr_voluntary_switches(void) noexcept { return t_sleeps; }
 
@@ -1025,12 +1009,6 @@ unsigned long host_shrink(void)
 	return n ? g_shrinker->scan(g_shrinker->arg, n) : 0;
 }
 
-unsigned long long pcpu_ktime_ns(void) noexcept
-{
-	using namespace std::chrono;
-	return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 // ---- diagnostics ----
 
 void pcpu_log(int level, const char* fmt, ...) noexcept
@@ -1064,14 +1042,6 @@ void pcpu_warn_once(int* once, const char* fmt, ...) noexcept
 	va_start(ap, fmt);
 	// Counted every time (tests observe each), printed once.
 	warn(fmt, ap, !__atomic_exchange_n(once, 1, __ATOMIC_RELAXED));
-	va_end(ap);
-}
-
-void pcpu_warn(const char* fmt, ...) noexcept
-{
-	va_list ap;
-	va_start(ap, fmt);
-	warn(fmt, ap, true);
 	va_end(ap);
 }
 
@@ -1251,9 +1221,6 @@ void pcpu_vm_flush_tlb_all(void) noexcept
 	g_tlb_flushes++;
 }
 
-int pcpu_vm_init(void) noexcept { return 0; }
-void pcpu_vm_exit(void) noexcept {}
-
 // ---- work items ----
 
 void* pcpu_work_new(pcpu_work_fn fn, void* arg) noexcept
@@ -1316,6 +1283,12 @@ void pcpu_work_queue_delayed(void* work, unsigned long delay_ms) noexcept
 	g_wcv.notify_all();
 }
 
+// The host has no CPUs to stay on: the same as pcpu_work_queue_delayed().
+void pcpu_work_requeue_delayed(void* work, unsigned long delay_ms) noexcept
+{
+	pcpu_work_queue_delayed(work, delay_ms);
+}
+
 void pcpu_work_flush(void* work) noexcept
 {
 	might_sleep("flush_delayed_work");
@@ -1337,9 +1310,6 @@ void pcpu_work_flush(void* work) noexcept
 	g_wcv.wait(lk, [w, want] { return w->done >= want || (!w->pending && !w->running); });
 }
 
-int pcpu_work_init(void) noexcept { return 0; }
-void pcpu_work_exit(void) noexcept {}
-
 // ---- hotplug ----
 
 int pcpu_cpuhp_init(pcpu_cpu_dead_fn dead) noexcept
@@ -1351,14 +1321,6 @@ int pcpu_cpuhp_init(pcpu_cpu_dead_fn dead) noexcept
 }
 
 void pcpu_cpuhp_exit(void) noexcept { g_dead = nullptr; }
-
-void pcpu_cpus_read_lock(void) noexcept
-{
-	might_sleep("cpus_read_lock");
-	g_hotplug.lock_shared();
-}
-
-void pcpu_cpus_read_unlock(void) noexcept { g_hotplug.unlock_shared(); }
 
 // ---- tracepoints: counted, last values kept (host_trace) ----
 
@@ -1518,7 +1480,7 @@ void* pcpupool_mempool_alloc(struct pcpupool_mempool* pool, unsigned int gfp)
 	return pcpu_api_mempool_alloc(pool, gfp);
 }
 
-void pcpupool_mempool_free(struct pcpupool_mempool* pool, void* elem)
+void pcpupool_mempool_free(void* elem, struct pcpupool_mempool* pool)
 {
 	pcpu_api_mempool_free(pool, elem);
 }

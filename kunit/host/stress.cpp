@@ -151,7 +151,7 @@ void exchange_cpu(int cpu, void* arg)
 				}
 			}
 			for (int i = 0; i < n; i++)
-				pcpupool_mempool_free(x->mp[pools[i]], todo[i]);
+				pcpupool_mempool_free(todo[i], x->mp[pools[i]]);
 		}
 		int j = r % 24;
 		if (mine[j]) {
@@ -170,7 +170,7 @@ void exchange_cpu(int cpu, void* arg)
 				}
 			}
 			if (!handed)
-				pcpupool_mempool_free(x->mp[pool_of[j]], mine[j]);
+				pcpupool_mempool_free(mine[j], x->mp[pool_of[j]]);
 			mine[j] = nullptr;
 			continue;
 		}
@@ -189,7 +189,7 @@ void exchange_cpu(int cpu, void* arg)
 	}
 	for (int j = 0; j < 24; j++)
 		if (mine[j])
-			pcpupool_mempool_free(x->mp[pool_of[j]], mine[j]);
+			pcpupool_mempool_free(mine[j], x->mp[pool_of[j]]);
 	host_barrier_wait(x->barrier);
 	if (cpu == 0)
 		__atomic_store_n(&x->stop_reader, 1, __ATOMIC_RELEASE);
@@ -216,7 +216,7 @@ int mempool_exchange()
 	for (int c = 0; c < kCpus; c++)
 		for (int i = 0; i < kSlots; i++)
 			if (x.h.elem[c][i])
-				pcpupool_mempool_free(x.mp[x.h.pool[c][i]], x.h.elem[c][i]);
+				pcpupool_mempool_free(x.h.elem[c][i], x.mp[x.h.pool[c][i]]);
 	u64 allocs = 0;
 	for (int k = 0; k < kPools; k++) {
 		pcpupool_test_mempool_flush(x.mp[k]);

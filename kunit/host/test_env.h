@@ -23,7 +23,7 @@ pcpupool_mempool* pcpupool_mempool_create(const char* name, unsigned long size,
 					  unsigned long align, unsigned int min_nr,
 					  unsigned int gfp);
 void* pcpupool_mempool_alloc(pcpupool_mempool* pool, unsigned int gfp);
-void pcpupool_mempool_free(pcpupool_mempool* pool, void* elem);
+void pcpupool_mempool_free(void* elem, pcpupool_mempool* pool); // mempool_free()'s order
 int pcpupool_mempool_resize(pcpupool_mempool* pool, unsigned int min_nr);
 void pcpupool_mempool_destroy(pcpupool_mempool* pool);
 void pcpupool_mempool_get_stats(pcpupool_mempool* pool, pcpupool_mempool_stats* st);

@@ -29,13 +29,13 @@ bool mags_sane(pcpupool_mempool* p, int line)
 		if (!pcpu_cpu_possible(cpu))
 			continue;
 		pcp::Mempool::Mag* g = m->mag(cpu);
-		if (g->count > pcp::Mempool::kMagSize) {
+		if (g->count() > pcp::Mempool::kMagSize) {
 			ht_fail(__FILE__, line,
 				"CPU %d's magazine holds %u elements (max %u): elems[] overflowed",
-				cpu, g->count, pcp::Mempool::kMagSize);
+				cpu, g->count(), pcp::Mempool::kMagSize);
 			return false;
 		}
-		in_mags += g->count;
+		in_mags += g->count();
 	}
 	if (m->depot_count_ > m->depot_cap_) {
 		ht_fail(__FILE__, line, "depot %u > cap %u", m->depot_count_, m->depot_cap_);
@@ -82,8 +82,8 @@ HT_CASE(Mempool, WaitIsMeasured)
 	HT_EXPECT(mstats(mp).waits == 1, "waits %llu: the wait was not measured", mstats(mp).waits);
 	fail_allocator(false);
 	for (auto& q : p)
-		pcpupool_mempool_free(mp, q);
-	pcpupool_mempool_free(mp, extra);
+		pcpupool_mempool_free(q, mp);
+	pcpupool_mempool_free(extra, mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -122,7 +122,7 @@ HT_CASE(Mempool, ReserveHonoured)
 	fail_allocator(false);
 	pcpupool_test_hold_mutex(0);
 	for (int i = 0; i < kMinNr + 2; i++)
-		pcpupool_mempool_free(mp, p[i]);
+		pcpupool_mempool_free(p[i], mp);
 	pcpupool_test_mempool_flush(mp);
 	st = mstats(mp);
 	HT_EXPECT(st.reserved == kMinNr && st.outstanding == 0, "reserved %llu outstanding %llu",
@@ -131,7 +131,7 @@ HT_CASE(Mempool, ReserveHonoured)
 	void* q = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait);
 	fail_allocator(false);
 	HT_EXPECT(q && zeroed(q, 64), "reserve element not zeroed after reuse");
-	pcpupool_mempool_free(mp, q);
+	pcpupool_mempool_free(q, mp);
 	MAGS_SANE(mp);
 	pcpupool_mempool_destroy(mp);
 	lock.destroy();
@@ -147,7 +147,7 @@ HT_CASE(Mempool, AllocatorFirst)
 	pcpupool_mempool_stats st = mstats(mp);
 	HT_EXPECT(a && st.served_allocator == 1 && st.reserved == 4, "allocator first");
 	HT_EXPECT((unsigned long)cpu_ptr(a, 0) % 64 == 0, "alignment");
-	pcpupool_mempool_free(mp, a);
+	pcpupool_mempool_free(a, mp);
 	HT_EXPECT(mstats(mp).frees_allocator == 1, "full reserve: back to the allocator");
 	HT_ASSERT(pcpupool_mempool_resize(mp, 0) == 0, "resize 0");
 	fail_allocator(true);
@@ -161,7 +161,7 @@ HT_CASE(Mempool, AllocatorFirst)
 	st = mstats(mp);
 	HT_EXPECT(st.served_direct == 1 && st.failures == 1, "direct %llu failures %llu",
 		  st.served_direct, st.failures);
-	pcpupool_mempool_free(mp, b);
+	pcpupool_mempool_free(b, mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -173,14 +173,14 @@ HT_CASE(Mempool, MagazineLocal)
 	fail_allocator(true);
 	void* p = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait);
 	HT_EXPECT(p, "first miss");
-	pcpupool_mempool_free(mp, p);
+	pcpupool_mempool_free(p, mp);
 	pcpupool_mempool_stats st0 = mstats(mp);
 	int i;
 	for (i = 0; i < 200; i++) {
 		p = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait);
 		if (!p)
 			break;
-		pcpupool_mempool_free(mp, p);
+		pcpupool_mempool_free(p, mp);
 	}
 	pcpupool_mempool_stats st1 = mstats(mp);
 	fail_allocator(false);
@@ -210,7 +210,7 @@ HT_CASE(Mempool, ReserveFromAnyCpu)
 		host_set_cpu(cpu);
 		void* p = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic); // half a magazine
 		HT_ASSERT(p, "alloc on CPU %d", cpu);
-		pcpupool_mempool_free(mp, p);
+		pcpupool_mempool_free(p, mp);
 	}
 	HT_EXPECT(mp_of(mp)->depot_count_ == 0, "depot %u", mp_of(mp)->depot_count_);
 	host_set_cpu(3);
@@ -226,7 +226,7 @@ HT_CASE(Mempool, ReserveFromAnyCpu)
 	HT_EXPECT(mstats(mp).failures == 2, "failures %llu", mstats(mp).failures);
 	MAGS_SANE(mp);
 	for (void* p : got)
-		pcpupool_mempool_free(mp, p);
+		pcpupool_mempool_free(p, mp);
 	pcpupool_test_hold_mutex(0);
 	fail_allocator(false);
 	host_set_cpu(0);
@@ -245,13 +245,13 @@ HT_CASE(Mempool, CpuOfflineDrains)
 	host_set_cpu(2);
 	void* p = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic); // half a magazine to CPU 2
 	HT_ASSERT(p, "alloc");
-	pcpupool_mempool_free(mp, p);
+	pcpupool_mempool_free(p, mp);
 	host_set_cpu(0);
 	fail_allocator(false);
-	HT_EXPECT(mp_of(mp)->mag(2)->count > 0, "CPU 2's magazine is empty");
+	HT_EXPECT(mp_of(mp)->mag(2)->count() > 0, "CPU 2's magazine is empty");
 	unsigned long long reserved = mstats(mp).reserved;
 	HT_EXPECT(host_cpu_offline(2) == 0, "offline");
-	HT_EXPECT(mp_of(mp)->mag(2)->count == 0, "not drained");
+	HT_EXPECT(mp_of(mp)->mag(2)->count() == 0, "not drained");
 	HT_EXPECT(mstats(mp).reserved == reserved, "drain lost elements: %llu -> %llu", reserved,
 		  mstats(mp).reserved);
 	host_cpu_online(2);
@@ -316,10 +316,10 @@ HT_CASE(Mempool, MisuseRefused)
 	static u8 outside[64];
 	unsigned long w0 = counters().warnings;
 
-	pcpupool_mempool_free(b, outside); // not pcpupool's
-	pcpupool_mempool_free(b, plain); // not an element
-	pcpupool_mempool_free(b, static_cast<u8*>(ea) + 8); // interior
-	pcpupool_mempool_free(b, ea); // another pool's
+	pcpupool_mempool_free(outside, b); // not pcpupool's
+	pcpupool_mempool_free(plain, b); // not an element
+	pcpupool_mempool_free(static_cast<u8*>(ea) + 8, b); // interior
+	pcpupool_mempool_free(ea, b); // another pool's
 	HT_EXPECT(mstats(b).misuse == 4, "b misuse %llu", mstats(b).misuse);
 	HT_EXPECT(counters().warnings == w0 + 4, "warnings %lu", counters().warnings - w0);
 	HT_EXPECT(mstats(b).outstanding == 1 && mstats(a).outstanding == 1, "outstanding %llu %llu",
@@ -332,9 +332,9 @@ HT_CASE(Mempool, MisuseRefused)
 	void* r = pcpupool_mempool_alloc(a, pcpu_gfp.atomic);
 	fail_allocator(false);
 	HT_ASSERT(r, "reserve element");
-	pcpupool_mempool_free(a, r);
+	pcpupool_mempool_free(r, a);
 	unsigned long long res = mstats(a).reserved, live = stats().nr_cur_alloc;
-	pcpupool_mempool_free(a, r);
+	pcpupool_mempool_free(r, a);
 	HT_EXPECT(mstats(a).misuse == 1, "a misuse %llu", mstats(a).misuse);
 	HT_EXPECT(mstats(a).reserved == res, "reserve grew on a double free");
 	unsigned long long m0 = stats().nr_misuse;
@@ -351,8 +351,8 @@ HT_CASE(Mempool, MisuseRefused)
 		  "pcpupool_free of a live pool's element: misuse +%llu, outstanding %llu",
 		  stats().nr_misuse - m0, mstats(a).outstanding);
 	HT_EXPECT(scribbled(ea, 64, 1), "the refused free changed the element");
-	pcpupool_mempool_free(a, ea);
-	pcpupool_mempool_free(a, ea);
+	pcpupool_mempool_free(ea, a);
+	pcpupool_mempool_free(ea, a);
 	HT_EXPECT(mstats(a).misuse == 2, "a misuse %llu", mstats(a).misuse);
 	HT_EXPECT(counters().warnings == w0 + 8, "warnings %lu", counters().warnings - w0);
 
@@ -365,8 +365,8 @@ HT_CASE(Mempool, MisuseRefused)
 			HT_EXPECT(got[i] != got[j], "element %p handed out twice", got[i]);
 	}
 	for (void* g : got)
-		pcpupool_mempool_free(a, g);
-	pcpupool_mempool_free(b, eb);
+		pcpupool_mempool_free(g, a);
+	pcpupool_mempool_free(eb, b);
 	HT_EXPECT(mstats(a).misuse == 2 && mstats(b).misuse == 4, "good frees counted as misuse");
 	pcpupool_free(plain);
 	pcpupool_mempool_destroy(a);
@@ -399,9 +399,9 @@ HT_CASE(Mempool, ReserveExactAcrossCpus)
 		void* extra = pcpupool_mempool_alloc(mp, pcpu_gfp.kernel);
 		host_set_cpu((round + 1) % 4);
 		for (auto& q : p)
-			pcpupool_mempool_free(mp, q);
+			pcpupool_mempool_free(q, mp);
 		host_set_cpu(round % 4);
-		pcpupool_mempool_free(mp, extra);
+		pcpupool_mempool_free(extra, mp);
 		HT_EXPECT(mstats(mp).reserved == 8, "round %d: reserve %llu, min_nr 8", round,
 			  mstats(mp).reserved);
 		pcpupool_test_mempool_flush(mp);
@@ -423,7 +423,7 @@ HT_CASE(Mempool, IdsRunOut)
 		  mstats(mp[126]).id, mstats(mp[127]).id);
 	void* p = pcpupool_mempool_alloc(mp[127], pcpu_gfp.kernel);
 	HT_EXPECT(p && zeroed(p, 16), "the unchecked pool does not work");
-	pcpupool_mempool_free(mp[127], p);
+	pcpupool_mempool_free(p, mp[127]);
 	for (auto& m : mp)
 		pcpupool_mempool_destroy(m);
 	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
@@ -464,9 +464,10 @@ HT_CASE(Mempool, CreateFailures)
 			HT_EXPECT(stats().nr_cur_alloc == 0,
 				  "site %d skip %d: %llu allocations leaked", site, skip,
 				  stats().nr_cur_alloc);
-			// The pool's: lock, mutex, work item, per-CPU caches,
-			// shrinker; the mempool list's: mutex, hotplug state.
-			HT_EXPECT(counters().port_objs_live == 5 + 2,
+			// The pool's: lock, mutex, balance and reap work items,
+			// per-CPU caches, shrinker; the mempool list's: mutex,
+			// hotplug state.
+			HT_EXPECT(counters().port_objs_live == 6 + 2,
 				  "site %d skip %d: port objects %ld", site, skip,
 				  counters().port_objs_live);
 		}
@@ -500,7 +501,7 @@ void irq_free(void* a)
 {
 	IrqFree* f = static_cast<IrqFree*>(a);
 	for (int i = 0; i < f->n; i++)
-		pcpupool_mempool_free(f->mp, f->elems[i]);
+		pcpupool_mempool_free(f->elems[i], f->mp);
 	f->ran = 1;
 }
 } // namespace
@@ -518,8 +519,8 @@ HT_CASE(Mempool, MigrationBeforeDepot)
 	host_set_cpu(1);
 	HT_ASSERT(take(mp, held, 18) == 18, "take on CPU 1");
 	for (int i = 0; i < 16; i++) // back into CPU 1's magazine (loaned)
-		pcpupool_mempool_free(mp, held[i]);
-	HT_ASSERT(mp_of(mp)->mag(1)->count == 16, "CPU 1's magazine: %u", mp_of(mp)->mag(1)->count);
+		pcpupool_mempool_free(held[i], mp);
+	HT_ASSERT(mp_of(mp)->mag(1)->count() == 16, "CPU 1's magazine: %u", mp_of(mp)->mag(1)->count());
 	host_set_cpu(0);
 	// Transitions: pool lock (atomic path), IrqGuard (CPU 0's magazine,
 	// empty), depot lock: migrate to CPU 1 just before the third.
@@ -532,9 +533,9 @@ HT_CASE(Mempool, MigrationBeforeDepot)
 	HT_EXPECT(p, "no element");
 	if (!MAGS_SANE(mp))
 		return; // memory beyond the magazine is corrupt: do not destroy
-	pcpupool_mempool_free(mp, p);
-	pcpupool_mempool_free(mp, held[16]);
-	pcpupool_mempool_free(mp, held[17]);
+	pcpupool_mempool_free(p, mp);
+	pcpupool_mempool_free(held[16], mp);
+	pcpupool_mempool_free(held[17], mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -548,7 +549,7 @@ HT_CASE(Mempool, IrqFreesBeforeDepot)
 	fail_allocator(true);
 	void* held[18];
 	HT_ASSERT(take(mp, held, 18) == 18, "take");
-	HT_ASSERT(mp_of(mp)->mag(0)->count == 0, "magazine %u", mp_of(mp)->mag(0)->count);
+	HT_ASSERT(mp_of(mp)->mag(0)->count() == 0, "magazine %u", mp_of(mp)->mag(0)->count());
 	IrqFree f = {mp, held, 10, 0};
 	host_irq_at(3, irq_free, &f);
 	void* p = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait);
@@ -558,9 +559,9 @@ HT_CASE(Mempool, IrqFreesBeforeDepot)
 	HT_EXPECT(p, "no element");
 	if (!MAGS_SANE(mp))
 		return;
-	pcpupool_mempool_free(mp, p);
+	pcpupool_mempool_free(p, mp);
 	for (int i = 10; i < 18; i++)
-		pcpupool_mempool_free(mp, held[i]);
+		pcpupool_mempool_free(held[i], mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -586,7 +587,7 @@ HT_CASE(Mempool, NeverWaits)
 	fail_allocator(false);
 	host_work_run(0);
 	HT_EXPECT(mstats(mp).reserved == 1 && mstats(mp).waits == 0, "refill");
-	pcpupool_mempool_free(mp, a);
+	pcpupool_mempool_free(a, mp);
 	pcpupool_mempool_destroy(mp);
 }
 
@@ -601,12 +602,12 @@ HT_CASE(Mempool, FreeKeepsMinNr)
 	void* r = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait); // reserve -> 3, CPU 0 loaned 1
 	fail_allocator(false);
 	host_set_cpu(1);
-	pcpupool_mempool_free(mp, r); // CPU 1 owes nothing: to the depot, reserve 4
+	pcpupool_mempool_free(r, mp); // CPU 1 owes nothing: to the depot, reserve 4
 	host_set_cpu(0);
 	HT_EXPECT(mstats(mp).reserved == 4, "reserved %llu", mstats(mp).reserved);
 	void* x = pcpupool_mempool_alloc(mp, pcpu_gfp.nowait); // from the allocator
 	HT_ASSERT(x && mstats(mp).served_allocator == 1, "allocator");
-	pcpupool_mempool_free(mp, x);
+	pcpupool_mempool_free(x, mp);
 	unsigned long long after_free = mstats(mp).reserved;
 	pcpupool_test_mempool_flush(mp);
 	HT_EXPECT(mstats(mp).reserved == 4, "after the refill work: reserved %llu",
@@ -638,7 +639,7 @@ void pools_thread(int cpu, void* a)
 		if (mine[k][j]) {
 			if (!scribbled(mine[k][j], 16, u8(cpu)))
 				__atomic_add_fetch(&pa->failures, 1, __ATOMIC_RELAXED);
-			pcpupool_mempool_free(pa->mps[k], mine[k][j]);
+			pcpupool_mempool_free(mine[k][j], pa->mps[k]);
 			mine[k][j] = nullptr;
 			continue;
 		}
@@ -652,7 +653,7 @@ void pools_thread(int cpu, void* a)
 	}
 	for (int k = 0; k < 3; k++)
 		for (int j = 0; j < 12; j++)
-			pcpupool_mempool_free(pa->mps[k], mine[k][j]);
+			pcpupool_mempool_free(mine[k][j], pa->mps[k]);
 }
 } // namespace
 
@@ -679,4 +680,57 @@ HT_CASE(Mempool, PoolsFromThreads)
 		pcpupool_mempool_destroy(pa.mps[k]);
 	}
 	HT_EXPECT(stats().nr_cur_alloc == 0, "live %llu", stats().nr_cur_alloc);
+}
+
+// fail_pcpupool (module/port/fault.c, modelled by host_set_fail_alloc()):
+// an injected failure fails the call a user made, once per call, before
+// any cache; for a mempool it is the allocator's attempt that fails, so
+// the reserve serves the element, as failslab sends mempool_alloc() to its
+// reserve.  Sleepable requests are spared (ignore-gfp-wait=Y).
+HT_CASE(Mempool, InjectedFailureTakesReserve)
+{
+	Env e;
+	pcpupool_mempool* mp = pcpupool_mempool_create("t_inject", 64, 8, 4, pcpu_gfp.kernel);
+	HT_ASSERT(mp, "create");
+	// Atomic callers: GFP_NOIO may sleep, so ignore-gfp-wait=Y spares it,
+	// as failslab spares it.
+	void* warm = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic); // the front end is warm
+	HT_ASSERT(warm && mstats(mp).served_allocator == 1, "warm-up from the allocator");
+	void* p[3];
+	host_set_fail_alloc(3);
+	for (auto& q : p)
+		q = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic);
+	pcpupool_mempool_stats st = mstats(mp);
+	HT_EXPECT(p[0] && p[1] && p[2], "an injected failure was not served by the reserve");
+	HT_EXPECT(st.served_allocator == 1 && st.served_magazine + st.served_depot == 3 &&
+			  st.reserved == 1 && st.failures == 0,
+		  "allocator %llu reserve %llu reserved %llu failures %llu", st.served_allocator,
+		  st.served_magazine + st.served_depot, st.reserved, st.failures);
+	void* after = pcpupool_mempool_alloc(mp, pcpu_gfp.atomic); // injection used up
+	HT_EXPECT(after && mstats(mp).served_allocator == 2, "after the injected failures");
+	for (auto& q : p)
+		pcpupool_mempool_free(q, mp);
+	pcpupool_mempool_free(after, mp);
+	pcpupool_mempool_free(warm, mp);
+	pcpupool_mempool_destroy(mp);
+
+	// pcpupool_alloc(): the atomic call fails, the sleepable one is spared.
+	host_set_fail_alloc(1);
+	void* k = pcpupool_alloc(64, 8, pcpu_gfp.kernel);
+	HT_EXPECT(k, "a sleepable allocation failed (ignore-gfp-wait)");
+	void* a = pcpupool_alloc(64, 8, pcpu_gfp.atomic);
+	HT_EXPECT(!a, "the injected failure did not fail the atomic allocation");
+	void* b = pcpupool_alloc(64, 8, pcpu_gfp.atomic);
+	HT_EXPECT(b, "one injection failed two calls");
+	pcpupool_free(k);
+	pcpupool_free(b);
+
+	// A bulk call is one call: all or nothing.
+	void* v[4] = {&v, &v, &v, &v};
+	host_set_fail_alloc(1);
+	HT_EXPECT(pcpupool_alloc_bulk(64, 8, pcpu_gfp.atomic, 4, v) < 0, "bulk not failed");
+	HT_EXPECT(!v[0] && !v[1] && !v[2] && !v[3], "a failed bulk call left pointers");
+	HT_EXPECT(pcpupool_alloc_bulk(64, 8, pcpu_gfp.atomic, 4, v) == 0, "bulk after");
+	pcpupool_free_bulk(4, v);
+	host_set_fail_alloc(0);
 }

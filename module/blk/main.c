@@ -122,7 +122,7 @@ static blk_status_t pcpub_discard(struct pcpub_dev *d, sector_t sector,
 
 static void pcpub_count_flush(struct pcpub_dev *d)
 {
-	pcpupool_counter_add(&d->pcpu->flush_reqs, 1);
+	pcpupool_counter_add(pcpub_dev_u64(d, flush_reqs), 1);
 }
 
 /*
@@ -141,7 +141,7 @@ static blk_status_t pcpub_queue_rq(struct blk_mq_hw_ctx *hctx,
 	/* lockdep: this is IO that reclaim with __GFP_IO may wait for. */
 	pcpupool_lockdep_io_begin();
 	blk_mq_start_request(rq);
-	pcpupool_counter_add(&d->pcpu->rqs, 1);
+	pcpupool_counter_add(pcpub_dev_u64(d, rqs), 1);
 	__rq_for_each_bio(bio, rq)
 		pcpub_account_bio(d, bio);
 	switch (req_op(rq)) {

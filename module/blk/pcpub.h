@@ -68,10 +68,16 @@ struct pcpub_sum {
 struct pcpub_dev_pcpu {
 	struct pcpub_ctr removed;	/* folded from removed cgroups */
 	struct pcpub_ctr unattributed;	/* bios whose stats alloc missed */
-	local64_t flush_reqs;		/* flushes the driver executed */
-	local64_t bios;			/* bios counted */
-	local64_t rqs;			/* blk-mq requests (merged bios) */
+	u64 flush_reqs;			/* flushes the driver executed */
+	u64 bios;			/* bios counted */
+	u64 rqs;			/* blk-mq requests (merged bios) */
 };
+
+/* pcpupool handles of the two (pcpupool.h: not __percpu memory). */
+DEFINE_PCPUPOOL_TYPE(pcpub_ctr_pcpu, struct pcpub_ctr);
+DEFINE_PCPUPOOL_TYPE(pcpub_dev_pcpu_h, struct pcpub_dev_pcpu);
+/* A u64 counter of a device's percpu state, as a handle of its own. */
+#define pcpub_dev_u64(d, member) pcpupool_member(struct pcpupool_u64, (d)->pcpu, member)
 
 #define PCPUB_STAT_KICKED	0	/* dying css seen: reaper kicked */
 
@@ -81,7 +87,7 @@ struct pcpub_stat {
 	struct list_head node;			/* dev->stats (RCU) or obj_free */
 	struct list_head reap;			/* reaper's private batch */
 	struct cgroup_subsys_state *css;	/* referenced (css_tryget) */
-	struct pcpub_ctr __percpu *ctr;		/* from dev->ctr_pool */
+	struct pcpub_ctr_pcpu ctr;		/* from dev->ctr_pool */
 	unsigned long flags;
 };
 
@@ -103,7 +109,7 @@ struct pcpub_dev {
 	DECLARE_HASHTABLE(hash, PCPUB_HASH_BITS);
 	struct list_head stats;			/* creation order, RCU */
 	struct pcpub_stat *root;		/* preallocated at creation */
-	struct pcpub_dev_pcpu __percpu *pcpu;
+	struct pcpub_dev_pcpu_h pcpu;
 	struct pcpupool_mempool *ctr_pool;
 	u64 served, missed, retried, reaped;	/* under @lock */
 	unsigned int live;			/* objects in @stats */
@@ -127,7 +133,7 @@ void pcpub_account(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 		   enum pcpub_type type, u64 bytes, bool flush);
 void pcpub_account_bio(struct pcpub_dev *d, struct bio *bio);
 void pcpub_reap(struct pcpub_dev *d);
-void pcpub_ctr_sum(struct pcpub_ctr __percpu *ctr, struct pcpub_sum *sum);
+void pcpub_ctr_sum(struct pcpub_ctr_pcpu ctr, struct pcpub_sum *sum);
 bool pcpub_css_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 		   struct pcpub_sum *sum);
 void pcpub_removed_sum(struct pcpub_dev *d, struct pcpub_sum *sum);

@@ -64,25 +64,25 @@ static enum pcpub_type pcpub_type_of(blk_opf_t opf)
 	return PCPUB_READ;
 }
 
-static void pcpub_ctr_add(struct pcpub_ctr __percpu *ctr, enum pcpub_type type,
+static void pcpub_ctr_add(struct pcpub_ctr_pcpu ctr, enum pcpub_type type,
 			  u64 bytes, bool flush)
 {
 	struct pcpub_ctr *c;
 
 	guard(preempt)();
-	c = pcpupool_typed_ptr(ctr, smp_processor_id());
+	c = pcpupool_this_ptr(ctr);
 	local64_inc(&c->ios[type]);
 	local64_add(bytes, &c->bytes[type]);
 	if (flush)
 		local64_inc(&c->flushes);
 }
 
-void pcpub_ctr_sum(struct pcpub_ctr __percpu *ctr, struct pcpub_sum *sum)
+void pcpub_ctr_sum(struct pcpub_ctr_pcpu ctr, struct pcpub_sum *sum)
 {
 	int cpu, t;
 
 	for_each_possible_cpu(cpu) {
-		struct pcpub_ctr *c = pcpupool_typed_ptr(ctr, cpu);
+		struct pcpub_ctr *c = pcpupool_ptr(ctr, cpu);
 
 		for (t = 0; t < PCPUB_NR_TYPES; t++) {
 			sum->ios[t] += local64_read(&c->ios[t]);
@@ -93,14 +93,14 @@ void pcpub_ctr_sum(struct pcpub_ctr __percpu *ctr, struct pcpub_sum *sum)
 }
 
 /* Add @sum to this CPU's copy of @ctr (the reaper's fold). */
-static void pcpub_ctr_add_sum(struct pcpub_ctr __percpu *ctr,
+static void pcpub_ctr_add_sum(struct pcpub_ctr_pcpu ctr,
 			      const struct pcpub_sum *sum)
 {
 	struct pcpub_ctr *c;
 	int t;
 
 	guard(preempt)();
-	c = pcpupool_typed_ptr(ctr, smp_processor_id());
+	c = pcpupool_this_ptr(ctr);
 	for (t = 0; t < PCPUB_NR_TYPES; t++) {
 		local64_add(sum->ios[t], &c->ios[t]);
 		local64_add(sum->bytes[t], &c->bytes[t]);
@@ -108,15 +108,15 @@ static void pcpub_ctr_add_sum(struct pcpub_ctr __percpu *ctr,
 	local64_add(sum->flushes, &c->flushes);
 }
 
-/* The device-level counters, as percpu pointers of their own. */
-static struct pcpub_ctr __percpu *pcpub_removed(struct pcpub_dev *d)
+/* The device-level counters, as handles of their own. */
+static struct pcpub_ctr_pcpu pcpub_removed(struct pcpub_dev *d)
 {
-	return (struct pcpub_ctr __percpu *)&d->pcpu->removed;
+	return pcpupool_member(struct pcpub_ctr_pcpu, d->pcpu, removed);
 }
 
-static struct pcpub_ctr __percpu *pcpub_unattributed(struct pcpub_dev *d)
+static struct pcpub_ctr_pcpu pcpub_unattributed(struct pcpub_dev *d)
 {
-	return (struct pcpub_ctr __percpu *)&d->pcpu->unattributed;
+	return pcpupool_member(struct pcpub_ctr_pcpu, d->pcpu, unattributed);
 }
 
 static struct pcpub_stat *pcpub_lookup(struct pcpub_dev *d,
@@ -264,7 +264,7 @@ static void pcpub_miss(struct pcpub_dev *d, struct cgroup_subsys_state *css)
 static struct pcpub_stat *pcpub_stat_create(struct pcpub_dev *d,
 					    struct cgroup_subsys_state *css)
 {
-	struct pcpub_ctr __percpu *ctr = NULL;
+	struct pcpub_ctr_pcpu ctr = pcpupool_null(struct pcpub_ctr_pcpu);
 	struct pcpub_stat *s = NULL, *old;
 	unsigned long flags;
 
@@ -272,14 +272,14 @@ static struct pcpub_stat *pcpub_stat_create(struct pcpub_dev *d,
 		if (!pcpub_should_fail()) {
 			s = pcpub_obj_get(d);
 			if (s)
-				ctr = pcpupool_mempool_alloc(d->ctr_pool,
-							     GFP_NOWAIT | __GFP_NOWARN);
+				ctr = pcpupool_cast(struct pcpub_ctr_pcpu,
+						    pcpupool_mempool_alloc(d->ctr_pool,
+									   GFP_NOWAIT | __GFP_NOWARN));
 		}
 		pcpub_probe();
 	}
-	if (!s || !ctr || !css_tryget(css)) {
-		if (ctr)
-			pcpupool_mempool_free(d->ctr_pool, ctr);
+	if (!s || pcpupool_is_null(ctr) || !css_tryget(css)) {
+		pcpupool_mempool_free(ctr, d->ctr_pool);	/* null: no-op */
 		if (s)
 			pcpub_obj_put(d, s);
 		pcpub_miss(d, css);
@@ -303,7 +303,7 @@ static struct pcpub_stat *pcpub_stat_create(struct pcpub_dev *d,
 	if (old) {
 		/* Another CPU published one first: use it. */
 		css_put(css);
-		pcpupool_mempool_free(d->ctr_pool, ctr);
+		pcpupool_mempool_free(ctr, d->ctr_pool);
 		pcpub_obj_put(d, s);
 		return old;
 	}
@@ -346,7 +346,7 @@ EXPORT_SYMBOL_GPL(pcpub_account);
  */
 void pcpub_account_bio(struct pcpub_dev *d, struct bio *bio)
 {
-	pcpupool_counter_add(&d->pcpu->bios, 1);
+	pcpupool_counter_add(pcpub_dev_u64(d, bios), 1);
 	pcpub_account(d, bio_blkcg_css(bio), pcpub_type_of(bio->bi_opf),
 		      bio->bi_iter.bi_size, bio->bi_opf & REQ_PREFLUSH);
 }
@@ -356,7 +356,7 @@ void pcpub_account_bio(struct pcpub_dev *d, struct bio *bio)
 static void pcpub_stat_free(struct pcpub_dev *d, struct pcpub_stat *s)
 {
 	css_put(s->css);
-	pcpupool_mempool_free(d->ctr_pool, s->ctr);
+	pcpupool_mempool_free(s->ctr, d->ctr_pool);
 	pcpub_obj_put(d, s);
 }
 
@@ -447,9 +447,9 @@ void pcpub_alloc_stats(struct pcpub_dev *d, struct pcpub_alloc_stats *st)
 	spin_lock_irq(&d->obj_lock);
 	st->obj_reserve = d->obj_nr;
 	spin_unlock_irq(&d->obj_lock);
-	st->flush_reqs = pcpupool_counter_sum(&d->pcpu->flush_reqs);
-	st->bios = pcpupool_counter_sum(&d->pcpu->bios);
-	st->rqs = pcpupool_counter_sum(&d->pcpu->rqs);
+	st->flush_reqs = pcpupool_counter_sum(pcpub_dev_u64(d, flush_reqs));
+	st->bios = pcpupool_counter_sum(pcpub_dev_u64(d, bios));
+	st->rqs = pcpupool_counter_sum(pcpub_dev_u64(d, rqs));
 }
 EXPORT_SYMBOL_GPL(pcpub_alloc_stats);
 
@@ -468,9 +468,8 @@ int pcpub_stats_init(struct pcpub_dev *d, unsigned int reserve)
 	INIT_DELAYED_WORK(&d->reap_work, pcpub_reap_workfn);
 	d->obj_min = reserve;
 
-	d->pcpu = pcpupool_alloc(sizeof(*d->pcpu), __alignof__(*d->pcpu),
-				 GFP_KERNEL);
-	if (!d->pcpu)
+	d->pcpu = pcpupool_new(struct pcpub_dev_pcpu_h, GFP_KERNEL);
+	if (pcpupool_is_null(d->pcpu))
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "pcpub%s%d", d->test ? "t" : "", d->index);
 	d->ctr_pool = pcpupool_mempool_create(name, sizeof(struct pcpub_ctr),
@@ -483,8 +482,9 @@ int pcpub_stats_init(struct pcpub_dev *d, unsigned int reserve)
 	d->root = kmalloc(sizeof(*d->root), GFP_KERNEL);
 	if (!d->root)
 		goto err;
-	d->root->ctr = pcpupool_mempool_alloc(d->ctr_pool, GFP_KERNEL);
-	if (!d->root->ctr)
+	d->root->ctr = pcpupool_cast(struct pcpub_ctr_pcpu,
+				     pcpupool_mempool_alloc(d->ctr_pool, GFP_KERNEL));
+	if (pcpupool_is_null(d->root->ctr))
 		goto err;
 	d->root->css = blkcg_root_css;	/* CSS_NO_REF: no reference */
 	d->root->flags = 0;
@@ -499,15 +499,15 @@ int pcpub_stats_init(struct pcpub_dev *d, unsigned int reserve)
 	queue_delayed_work(pcpub_wq, &d->reap_work, PCPUB_REAP_PERIOD);
 	return 0;
 err:
-	if (d->root && d->root->ctr)
-		pcpupool_mempool_free(d->ctr_pool, d->root->ctr);
+	if (d->root)
+		pcpupool_mempool_free(d->root->ctr, d->ctr_pool);
 	kfree(d->root);
 	d->root = NULL;
 	if (d->ctr_pool)
 		pcpupool_mempool_destroy(d->ctr_pool);
 	d->ctr_pool = NULL;
 	pcpupool_free(d->pcpu);
-	d->pcpu = NULL;
+	d->pcpu = pcpupool_null(struct pcpub_dev_pcpu_h);
 	return -ENOMEM;
 }
 
@@ -525,7 +525,7 @@ void pcpub_stats_exit(struct pcpub_dev *d)
 			pcpub_stat_free(d, s);	/* into obj_free, freed below */
 			continue;
 		}
-		pcpupool_mempool_free(d->ctr_pool, s->ctr);
+		pcpupool_mempool_free(s->ctr, d->ctr_pool);
 		kfree(s);
 	}
 	list_for_each_entry_safe(s, tmp, &d->obj_free, node) {

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "port.h"
+#include "port_internal.h"
 
 static struct dentry *pcpu_debugfs_top;
 

@@ -27,7 +27,6 @@ static const char *const pcpu_lock_names[PCPU_LOCK_NR] = {
 	[PCPU_LOCK_POOL] = "pcpupool_lock",
 	[PCPU_LOCK_ALLOC_MUTEX] = "pcpupool_alloc_mutex",
 	[PCPU_LOCK_MEMPOOL] = "pcpupool_mempool_depot",
-	[PCPU_LOCK_MEMPOOL_MAG] = "pcpupool_mempool_magazine",
 	[PCPU_LOCK_MEMPOOL_LIST] = "pcpupool_mempools_mutex",
 	[PCPU_LOCK_BLK] = "pcpupool_blk",
 	[PCPU_LOCK_TEST] = "pcpupool_test",
@@ -41,11 +40,6 @@ int pcpu_nr_cpu_ids(void)
 int pcpu_cpu_possible(int cpu)
 {
 	return cpu_possible(cpu);
-}
-
-int pcpu_cpu_online(int cpu)
-{
-	return cpu_online(cpu);
 }
 
 int pcpu_cpu_to_node(int cpu)
@@ -161,11 +155,6 @@ int pcpu_mutex_lock_killable(void *mutex)
 	return mutex_lock_killable((struct mutex *)mutex);
 }
 
-int pcpu_mutex_trylock(void *mutex)
-{
-	return mutex_trylock((struct mutex *)mutex);
-}
-
 void pcpu_mutex_unlock(void *mutex)
 {
 	mutex_unlock((struct mutex *)mutex);
@@ -206,11 +195,12 @@ void pcpu_preempt_enable(void)
 	preempt_enable();
 }
 
-unsigned long pcpu_local_irq_save(void)
+unsigned long pcpu_local_irq_save_cpu(int *cpu)
 {
 	unsigned long flags;
 
 	local_irq_save(flags);
+	*cpu = smp_processor_id();
 	return flags;
 }
 
@@ -229,19 +219,9 @@ void pcpu_cond_resched(void)
 	cond_resched();
 }
 
-int pcpu_fatal_signal_pending(void)
-{
-	return fatal_signal_pending(current);
-}
-
 void pcpu_on_each_cpu(void (*fn)(void *arg), void *arg)
 {
 	on_each_cpu(fn, arg, 1);
-}
-
-unsigned long pcpu_nr_switches(void)
-{
-	return current->nvcsw + current->nivcsw;
 }
 
 unsigned long pcpu_nr_voluntary_switches(void)
@@ -267,11 +247,6 @@ void *pcpu_current(void)
 unsigned long pcpu_msecs_to_jiffies(unsigned long ms)
 {
 	return msecs_to_jiffies(ms);
-}
-
-unsigned long long pcpu_ktime_ns(void)
-{
-	return ktime_get_ns();
 }
 
 void pcpu_log(int level, const char *fmt, ...)
@@ -307,18 +282,6 @@ void pcpu_warn_once(int *once, const char *fmt, ...)
 	if (READ_ONCE(*once))
 		return;
 	WRITE_ONCE(*once, 1);
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	WARN(1, "pcpupool: %pV\n", &vaf);
-	va_end(args);
-}
-
-void pcpu_warn(const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;

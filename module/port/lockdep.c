@@ -17,6 +17,7 @@
 #include <linux/sched/mm.h>
 #include <pcpupool/pcpupool.h>
 #include "port.h"
+#include "port_internal.h"
 
 #ifdef CONFIG_LOCKDEP
 static struct lock_class_key pcpu_io_reclaim_key;

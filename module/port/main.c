@@ -32,31 +32,44 @@ EXPORT_SYMBOL_GPL(pcpupool_unit_off);
 DEFINE_PER_CPU(unsigned long, pcpupool_this_unit_off);
 EXPORT_PER_CPU_SYMBOL_GPL(pcpupool_this_unit_off);
 
-/* The public API: thin wrappers over the core (module/api.cpp). */
-void __percpu *pcpupool_alloc(size_t size, size_t align, gfp_t gfp)
+/*
+ * The public API: thin wrappers over the core (module/api.cpp); each
+ * compiles to a tail jump.  The cache hit of pcpu_api_alloc() and
+ * pcpu_api_free() is inline there.
+ */
+static_assert(sizeof(struct pcpupool_mem) == sizeof(void *));
+
+/*
+ * A handle is one pointer passed by value (in a register): the wrappers
+ * stay tail jumps.  Names in parentheses: pcpupool.h's macros of the same
+ * names take any handle type.
+ */
+struct pcpupool_mem pcpupool_alloc(size_t size, size_t align, gfp_t gfp)
 {
-	return (void __percpu __force *)pcpu_api_alloc(size, align,
-						      (__force unsigned int)gfp);
+	return (struct pcpupool_mem){
+		.__p = (void __pcpupool __force *)pcpu_api_alloc(size, align,
+								 (__force unsigned int)gfp),
+	};
 }
 EXPORT_SYMBOL_GPL(pcpupool_alloc);
 
-void pcpupool_free(void __percpu *ptr)
+void (pcpupool_free)(struct pcpupool_mem h)
 {
-	pcpu_api_free((void __force *)ptr);
+	pcpu_api_free((void __force *)h.__p);
 }
 EXPORT_SYMBOL_GPL(pcpupool_free);
 
-int pcpupool_alloc_bulk(size_t size, size_t align, gfp_t gfp, unsigned int n,
-			void __percpu **ptrs)
+int (pcpupool_alloc_bulk)(size_t size, size_t align, gfp_t gfp, unsigned int n,
+			  struct pcpupool_mem *hs)
 {
 	return pcpu_api_alloc_bulk(size, align, (__force unsigned int)gfp, n,
-				   (void **)ptrs);
+				   (void **)hs);
 }
 EXPORT_SYMBOL_GPL(pcpupool_alloc_bulk);
 
-void pcpupool_free_bulk(unsigned int n, void __percpu *const *ptrs)
+void (pcpupool_free_bulk)(unsigned int n, const struct pcpupool_mem *hs)
 {
-	pcpu_api_free_bulk(n, (void *const *)ptrs);
+	pcpu_api_free_bulk(n, (void *const *)hs);
 }
 EXPORT_SYMBOL_GPL(pcpupool_free_bulk);
 
@@ -75,16 +88,18 @@ struct pcpupool_mempool *pcpupool_mempool_create(const char *name, size_t size,
 }
 EXPORT_SYMBOL_GPL(pcpupool_mempool_create);
 
-void __percpu *pcpupool_mempool_alloc(struct pcpupool_mempool *pool, gfp_t gfp)
+struct pcpupool_mem pcpupool_mempool_alloc(struct pcpupool_mempool *pool, gfp_t gfp)
 {
-	return (void __percpu __force *)pcpu_api_mempool_alloc(pool,
-							      (__force unsigned int)gfp);
+	return (struct pcpupool_mem){
+		.__p = (void __pcpupool __force *)pcpu_api_mempool_alloc(pool,
+									 (__force unsigned int)gfp),
+	};
 }
 EXPORT_SYMBOL_GPL(pcpupool_mempool_alloc);
 
-void pcpupool_mempool_free(struct pcpupool_mempool *pool, void __percpu *elem)
+void (pcpupool_mempool_free)(struct pcpupool_mem elem, struct pcpupool_mempool *pool)
 {
-	pcpu_api_mempool_free(pool, (void __force *)elem);
+	pcpu_api_mempool_free(pool, (void __force *)elem.__p);
 }
 EXPORT_SYMBOL_GPL(pcpupool_mempool_free);
 
@@ -107,26 +122,102 @@ void pcpupool_mempool_get_stats(struct pcpupool_mempool *pool,
 }
 EXPORT_SYMBOL_GPL(pcpupool_mempool_get_stats);
 
+/*
+ * The negative controls' switches: in test builds a read-only bool module
+ * parameter each, read by the core through pcpu_<name>(); 0 otherwise.
+ */
+#ifdef PCPUPOOL_TEST
+#define PCPU_TEST_SWITCH(name, desc)					\
+	static bool name;						\
+	module_param(name, bool, 0444);					\
+	MODULE_PARM_DESC(name, "TEST ONLY negative control: " desc);	\
+	int pcpu_##name(void)						\
+	{								\
+		return name;						\
+	}
+#else
+#define PCPU_TEST_SWITCH(name, desc)					\
+	int pcpu_##name(void)						\
+	{								\
+		BUILD_BUG_ON(sizeof(desc) < 2); /* described */	\
+		return 0;						\
+	}
+#endif
+
+PCPU_TEST_SWITCH(test_leak_page, "keep one backing page at unload (the unload check must WARN)")
+PCPU_TEST_SWITCH(test_no_kmemleak, "populated pages are not registered with kmemleak")
+PCPU_TEST_SWITCH(test_unsafe_gfp, "allocate with GFP_KERNEL under the mutex")
+PCPU_TEST_SWITCH(test_mempool_wait, "constrained mempool callers sleep waiting for the refill")
 
 #ifdef PCPUPOOL_TEST
-static bool test_unsafe_gfp;
-module_param(test_unsafe_gfp, bool, 0444);
-MODULE_PARM_DESC(test_unsafe_gfp,
-		 "TEST ONLY negative control: allocate with GFP_KERNEL under the mutex");
+#include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 
-int pcpu_test_unsafe_gfp(void)
+/*
+ * debugfs "kmemleak_probe" (test builds): 1 keeps a kmalloc'd object whose
+ * only reference sits in the first possible CPU's copy of a pcpupool
+ * allocation, 0 frees both.  A kmemleak scan while it is set must not
+ * report the object (populated pages are registered and scanned, as
+ * mm/percpu.c registers its areas); with test_no_kmemleak=1 it must.
+ */
+DEFINE_PCPUPOOL_TYPE(probe_ref_pcpu, void *);
+static struct probe_ref_pcpu probe_ref;
+static DEFINE_MUTEX(probe_lock);
+
+static noinline void *pcpu_kmemleak_probe_object(void)
 {
-	return test_unsafe_gfp;
+	return kmalloc(128, GFP_KERNEL);
 }
 
-static bool test_mempool_wait;
-module_param(test_mempool_wait, bool, 0444);
-MODULE_PARM_DESC(test_mempool_wait,
-		 "TEST ONLY negative control: constrained mempool callers sleep waiting for the refill");
-
-int pcpu_test_mempool_wait(void)
+static void probe_free_locked(void)
 {
-	return test_mempool_wait;
+	if (pcpupool_is_null(probe_ref))
+		return;
+	kfree(*pcpupool_ptr(probe_ref, cpumask_first(cpu_possible_mask)));
+	pcpupool_free(probe_ref);
+	probe_ref = pcpupool_null(struct probe_ref_pcpu);
+}
+
+static int pcpu_kmemleak_probe_set(void *data, u64 val)
+{
+	void **slot;
+	int ret = 0;
+
+	if (val > 1)
+		return -EINVAL;
+	mutex_lock(&probe_lock);
+	if (!val) {
+		probe_free_locked();
+	} else if (pcpupool_is_null(probe_ref)) {
+		probe_ref = pcpupool_new(struct probe_ref_pcpu, GFP_KERNEL);
+		if (!pcpupool_is_null(probe_ref)) {
+			slot = pcpupool_ptr(probe_ref, cpumask_first(cpu_possible_mask));
+			*slot = pcpu_kmemleak_probe_object();
+			if (!*slot) {
+				pcpupool_free(probe_ref);
+				probe_ref = pcpupool_null(struct probe_ref_pcpu);
+			}
+		}
+		if (pcpupool_is_null(probe_ref))
+			ret = -ENOMEM;
+	}
+	mutex_unlock(&probe_lock);
+	return ret;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(probe_fops, NULL, pcpu_kmemleak_probe_set, "%llu\n");
+
+void pcpu_test_debugfs_init(void)
+{
+	debugfs_create_file_unsafe("kmemleak_probe", 0200, pcpu_debugfs_root(), NULL,
+				   &probe_fops);
+}
+
+void pcpu_test_debugfs_exit(void)
+{
+	mutex_lock(&probe_lock);
+	probe_free_locked();
+	mutex_unlock(&probe_lock);
 }
 
 /* Test-only instrumentation: the KUnit module installs a recorder. */
@@ -252,14 +343,12 @@ unsigned long long pcpupool_test_lock_count(void)
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_lock_count);
 #else
-int pcpu_test_unsafe_gfp(void)
+void pcpu_test_debugfs_init(void)
 {
-	return 0;
 }
 
-int pcpu_test_mempool_wait(void)
+void pcpu_test_debugfs_exit(void)
 {
-	return 0;
 }
 
 
@@ -292,6 +381,9 @@ static int __init pcpupool_init(void)
 	ret = pcpu_work_init();
 	if (ret)
 		goto err_vm;
+	ret = pcpu_fail_init();
+	if (ret)
+		goto err_work;
 	ret = pcpupool_core_init(unit_size);
 	if (ret)
 		goto err_debugfs;
@@ -299,11 +391,14 @@ static int __init pcpupool_init(void)
 		per_cpu(pcpupool_this_unit_off, cpu) = pcpupool_unit_off[cpu];
 	/* Files appear only once the core they show is ready. */
 	pcpupool_core_debugfs_init();
+	pcpu_test_debugfs_init();
 	pr_info("pcpupool: loaded, unit_size %u, %u units\n", unit_size,
 		nr_cpu_ids);
 	return 0;
 err_debugfs:
 	pcpu_debugfs_exit();
+	pcpu_fail_exit();
+err_work:
 	pcpu_work_exit();
 err_vm:
 	pcpu_vm_exit();
@@ -313,10 +408,17 @@ err_vm:
 static void __exit pcpupool_exit(void)
 {
 	/* Debugfs-made objects, then the tree, then the core (core_api.h). */
+	pcpu_test_debugfs_exit();
 	pcpupool_core_debugfs_exit();
 	pcpu_debugfs_exit();
+	pcpu_fail_exit();
 	pcpupool_core_exit();
-	/* Every backing page came back (kmemleak does not see them). */
+	/*
+	 * Every backing page came back (kmemleak tracks no page allocation).
+	 * Negative control: one page allocated and kept, the check must fire.
+	 */
+	if (pcpu_test_leak_page())
+		pcpu_page_alloc(first_online_node, (__force unsigned int)GFP_KERNEL);
 	WARN(pcpu_pages_outstanding(), "pcpupool: %ld backing pages not freed at unload\n",
 	     pcpu_pages_outstanding());
 	pcpu_work_exit();

@@ -19,6 +19,9 @@
 #include "port.h"
 #include "port_internal.h"
 
+/* port.h's error numbers are the kernel's. */
+static_assert(PCPU_EINTR == -EINTR && PCPU_ENOMEM == -ENOMEM && PCPU_EINVAL == -EINVAL);
+
 const struct pcpu_gfp_bits pcpu_gfp = {
 	.kernel = (__force unsigned int)GFP_KERNEL,
 	.nowait = (__force unsigned int)GFP_NOWAIT,
@@ -72,12 +75,6 @@ void *pcpu_kmalloc(unsigned long bytes, unsigned int gfp)
 {
 	pcpu_io_reclaim_might((__force gfp_t)gfp);
 	return kmalloc(bytes, (__force gfp_t)gfp);
-}
-
-void *pcpu_kzalloc_node(unsigned long bytes, unsigned int gfp, int node)
-{
-	pcpu_io_reclaim_might((__force gfp_t)gfp);
-	return kzalloc_node(bytes, (__force gfp_t)gfp, node);
 }
 
 void pcpu_kfree(const void *p)
@@ -151,29 +148,9 @@ long pcpu_pages_outstanding(void)
 	return atomic_long_read(&pcpu_pages_live);
 }
 
-int pcpu_page_node(const void *page)
-{
-	return page_to_nid(page);
-}
-
-void *pcpu_page_address(void *page)
-{
-	return page_address(page);
-}
-
-void *pcpu_vmalloc_to_page(const void *addr)
-{
-	return vmalloc_to_page(addr);
-}
-
 void pcpu_memset(void *p, int c, unsigned long bytes)
 {
 	memset(p, c, bytes);
-}
-
-void pcpu_memcpy(void *d, const void *s, unsigned long bytes)
-{
-	memcpy(d, s, bytes);
 }
 
 unsigned long pcpu_page_size(void)

@@ -116,7 +116,8 @@ int pcpu_vm_map_page(unsigned long addr, void *pagep)
 	 * reported itself (min_count 0), as mm/percpu.c does with
 	 * kmemleak_alloc_percpu().  The mutex is held: NOIO.
 	 */
-	kmemleak_alloc((void *)addr, PAGE_SIZE, 0, GFP_NOIO | __GFP_NOWARN);
+	if (!pcpu_test_no_kmemleak())
+		kmemleak_alloc((void *)addr, PAGE_SIZE, 0, GFP_NOIO | __GFP_NOWARN);
 	return 0;
 }
 
@@ -137,7 +138,8 @@ int pcpu_vm_unmap_page(unsigned long addr, struct pcpu_page_list *l)
 	page = pte_page(*pte);
 	if (WARN_ON_ONCE(page == pcpu_placeholder))
 		return -ENOENT;
-	kmemleak_free((void *)addr);
+	if (!pcpu_test_no_kmemleak())
+		kmemleak_free((void *)addr);
 	set_pte(pte, mk_pte(pcpu_placeholder, PAGE_NONE));
 	list_add(&page->lru, (struct list_head *)l);
 	return 0;
@@ -155,22 +157,6 @@ unsigned long pcpu_page_list_free(struct pcpu_page_list *l)
 	}
 	pcpu_page_freed(nr);
 	return nr;
-}
-
-int pcpu_vm_page_node(unsigned long addr)
-{
-	pte_t *pte = pcpu_vm_pte(addr);
-
-	if (!pte || pte_page(*pte) == pcpu_placeholder)
-		return NUMA_NO_NODE;
-	return page_to_nid(pte_page(*pte));
-}
-
-int pcpu_vm_is_mapped(unsigned long addr)
-{
-	pte_t *pte = pcpu_vm_pte(addr);
-
-	return pte && pte_page(*pte) != pcpu_placeholder;
 }
 
 static void pcpu_vm_flush_local(void *unused)

@@ -11,7 +11,10 @@
  * affinity scope ("cache") wakes its worker back on it whenever the CPU is
  * alone in its LLC, so a burst never sees its refill.  Another CPU's bound
  * worker runs while the burst goes on.  (With one CPU online, the local one
- * is all there is.)  Every item is a delayed_work so that one type serves
+ * is all there is.)  An item re-queueing itself (the balance work's decay
+ * and trim runs) stays on its CPU: moving it would put it, sooner or later,
+ * on the CPU that bursts next, where a run preempted at a sleeping point
+ * waits, bound, for the burst to end.  Every item is a delayed_work so that one type serves
  * both immediate kicks and periodic balancing; queueing is safe from any
  * context, hardirq included.
  */
@@ -20,6 +23,7 @@
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 #include "port.h"
+#include "port_internal.h"
 
 static struct workqueue_struct *pcpu_wq;
 
@@ -100,6 +104,14 @@ void pcpu_work_queue_delayed(void *work, unsigned long delay_ms)
 			      msecs_to_jiffies(delay_ms));
 }
 
+void pcpu_work_requeue_delayed(void *work, unsigned long delay_ms)
+{
+	struct pcpu_work *w = work;
+
+	queue_delayed_work_on(raw_smp_processor_id(), pcpu_wq, &w->dwork,
+			      msecs_to_jiffies(delay_ms));
+}
+
 void pcpu_work_flush(void *work)
 {
 	struct pcpu_work *w = work;
@@ -137,14 +149,4 @@ void pcpu_cpuhp_exit(void)
 	if (pcpu_hp_state >= 0)
 		cpuhp_remove_state_nocalls(pcpu_hp_state);
 	pcpu_hp_state = -1;
-}
-
-void pcpu_cpus_read_lock(void)
-{
-	cpus_read_lock();
-}
-
-void pcpu_cpus_read_unlock(void)
-{
-	cpus_read_unlock();
 }

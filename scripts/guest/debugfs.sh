@@ -10,6 +10,52 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "pcpupool-debugfs: ok $*"; }
 bad() { fail=$((fail + 1)); echo "pcpupool-debugfs: FAIL $*"; }
 
+# kmemleak sees pcpupool memory: a kmalloc'd object referenced only from a
+# pcpupool allocation (debugfs kmemleak_probe, test builds) is not reported
+# by a scan while pcpupool is loaded, since populated pages are registered
+# and scanned.  The write runs in its own process (dd), whose stack is gone
+# by the scan, so no stale copy of the pointer can hide a leak.  kmemleak
+# reports an object at least 5 s old that two scans found unreferenced.
+# The negative control (pcpupool.test_no_kmemleak=1: pages not registered)
+# runs this alone and must report it, as "FAIL kmemleak reported the probe".
+K=/sys/kernel/debug/kmemleak
+kmemleak_check() {
+	if [ ! -e $K ] || [ ! -e $D/kmemleak_probe ]; then
+		bad "kmemleak check impossible: no $K or no $D/kmemleak_probe"
+		return
+	fi
+	echo clear > $K
+	echo 1 | dd of=$D/kmemleak_probe 2> /dev/null || { bad "kmemleak_probe 1 refused"; return; }
+	sleep 6
+	echo scan > $K
+	echo scan > $K
+	if grep -q pcpu_kmemleak_probe $K; then
+		bad "kmemleak reported the probe object, referenced only from pcpupool memory"
+		grep -B8 -A12 pcpu_kmemleak_probe $K | head -14 | sed 's/^/pcpupool-debugfs: kmemleak: /'
+	else
+		ok "kmemleak scans pcpupool memory: an object referenced only from it is not a leak"
+	fi
+	echo 0 | dd of=$D/kmemleak_probe 2> /dev/null && ok "kmemleak_probe 0 frees it" ||
+		bad "kmemleak_probe 0 refused"
+}
+# The unload check counts backing pages (kmemleak tracks none): with
+# pcpupool.test_leak_page=1 one page stays allocated, and the unload must
+# WARN "backing pages not freed at unload" (the negative control's boot).
+if grep -q 'pcpupool.test_leak_page=1' /proc/cmdline; then
+	insmod /modules/pcpupool.ko test_leak_page=1 || exit 1
+	rmmod pcpupool
+	echo "pcpupool-debugfs: $pass passed, $fail failed"
+	exit 0
+fi
+if grep -q 'pcpupool.test_no_kmemleak=1' /proc/cmdline; then
+	insmod /modules/pcpupool.ko test_no_kmemleak=1 || exit 1
+	kmemleak_check
+	rmmod pcpupool
+	echo "pcpupool-debugfs: $pass passed, $fail failed"
+	[ $fail = 0 ]
+	exit
+fi
+
 # Module parameter validation: bad unit sizes are refused at load.
 for us in 0 4096 12345 999999999 -1 abc; do
 	if insmod /modules/pcpupool.ko unit_size=$us 2>/dev/null; then
@@ -24,6 +70,7 @@ ok "unit_size=32768 accepted"
 grep -q "unit_size *: 32768" $D/stats && ok "stats show unit_size 32768" || bad "stats unit_size"
 rmmod pcpupool
 insmod /modules/pcpupool.ko || exit 1
+kmemleak_check
 
 # write VALUE FILE: succeeds if the write succeeded.  A refused write must
 # be refused with EINVAL: any other error (EFAULT, ENOMEM, ...) is reported
@@ -90,6 +137,47 @@ try_write 70000 $D/hold_atomic && bad "hold_atomic 70000 accepted" || ok "hold_a
 for v in 4097 -1 x NL; do
 	try_write "$v" $D/mempool_demo && bad "mempool_demo accepted '$v'" || ok "mempool_demo refused '$v'"
 done
+# fail_pcpupool, the standard fault attribute (kernels with
+# CONFIG_FAULT_INJECTION, as this one): hold_atomic's 64 B GFP_NOWAIT
+# allocations go through pcpupool_alloc(), as a user's would, so each
+# injected failure is one object fewer held.
+F=/sys/kernel/debug/fail_pcpupool
+held() { cat $D/hold_atomic; }
+if [ -d $F ]; then
+	echo 0 > $F/verbose				# no stack dump per failure
+	echo 100 > $F/probability; echo 3 > $F/times
+	echo 20 > $D/hold_atomic
+	[ "$(held)" = 17 ] && ok "fail_pcpupool times 3: 3 of 20 failed" ||
+		bad "fail_pcpupool times 3: $(held) of 20 held, 17 expected"
+	echo -1 > $F/times; echo 2 > $F/interval		# every second call
+	echo 20 > $D/hold_atomic
+	[ "$(held)" = 10 ] && ok "fail_pcpupool interval 2: 10 of 20 failed" ||
+		bad "fail_pcpupool interval 2: $(held) of 20 held, 10 expected"
+	echo 1 > $F/interval; echo 0 > $D/hold_atomic
+	# ignore-gfp-wait (default Y): a sleepable allocation (the kmemleak
+	# probe's GFP_KERNEL pcpupool_alloc()) is not failed; with N it is.
+	[ "$(cat $F/ignore-gfp-wait)" = Y ] && ok "fail_pcpupool ignore-gfp-wait defaults to Y" ||
+		bad "fail_pcpupool ignore-gfp-wait default: $(cat $F/ignore-gfp-wait)"
+	echo 1 > $D/kmemleak_probe && echo 0 > $D/kmemleak_probe &&
+		ok "fail_pcpupool spares GFP_KERNEL with ignore-gfp-wait Y" ||
+		bad "fail_pcpupool failed a GFP_KERNEL allocation with ignore-gfp-wait Y"
+	echo N > $F/ignore-gfp-wait
+	if printf 1 | dd of=$D/kmemleak_probe bs=4096 2> /tmp/werr; then
+		bad "fail_pcpupool spared GFP_KERNEL with ignore-gfp-wait N"
+		echo 0 > $D/kmemleak_probe
+	elif grep -q "Cannot allocate memory" /tmp/werr; then
+		ok "fail_pcpupool fails GFP_KERNEL with ignore-gfp-wait N (ENOMEM)"
+	else
+		bad "kmemleak_probe failed, but not with ENOMEM: $(cat /tmp/werr)"
+	fi
+	echo Y > $F/ignore-gfp-wait; echo 0 > $F/probability
+	echo 20 > $D/hold_atomic
+	[ "$(held)" = 20 ] && ok "fail_pcpupool probability 0: none failed" ||
+		bad "fail_pcpupool probability 0: $(held) of 20 held"
+	echo 0 > $D/hold_atomic
+else
+	bad "no $F on a kernel with CONFIG_FAULT_INJECTION"
+fi
 # Unloading with live allocations reports them and frees the chunks (the
 # kmemleak scan after this script checks nothing is left behind).
 echo 50 > $D/hold_atomic
@@ -109,7 +197,11 @@ if [ -d $T/events/pcpupool ]; then
 	echo 0 > $D/hold_atomic
 	echo 1 > $D/balance; echo 1 > $D/balance	# depopulated, chunks freed
 	echo 0 > $D/low_watermark; echo 0 > $D/high_watermark; echo 0 > $D/target_cap
-	echo 1 > $D/balance
+	# Cached objects pin their chunks, and a run that saw atomic demand
+	# keeps its headroom: drain the caches, then two runs with nothing
+	# kept, so wholly free chunks are destroyed (the reap is flushed too).
+	echo 0 > $D/caching; echo 1 > $D/caching
+	echo 1 > $D/balance; echo 1 > $D/balance
 	echo 20000 > $D/hold_atomic		# a burst with nothing populated: failures
 	echo 0 > $D/hold_atomic
 	echo 2 > $D/low_watermark; echo 64 > $D/target_cap; echo 4 > $D/high_watermark
@@ -149,6 +241,21 @@ echo 16 > $D/mempool_demo && echo 50 > $D/hold_atomic
 rmmod pcpupool && ok "unload with a demo pool, held allocations, tracepoints on" ||
 	bad "unload with a demo pool, held allocations, tracepoints on"
 echo > $T/trace
+
+# fail_pcpupool= at load (the boot parameter's form): interval 1,
+# probability 100, space 0, times 2: the first two atomic calls fail.  A
+# malformed value refuses the load.
+if insmod /modules/pcpupool.ko fail_pcpupool=1,100,0,2; then
+	echo 0 > /sys/kernel/debug/fail_pcpupool/verbose
+	echo 10 > $D/hold_atomic
+	[ "$(held)" = 8 ] && ok "fail_pcpupool=1,100,0,2 at load: 2 of 10 failed" ||
+		bad "fail_pcpupool=1,100,0,2 at load: $(held) of 10 held"
+	rmmod pcpupool
+else
+	bad "insmod with fail_pcpupool=1,100,0,2 failed"
+fi
+insmod /modules/pcpupool.ko fail_pcpupool=bogus 2>/dev/null &&
+	{ bad "fail_pcpupool=bogus accepted"; rmmod pcpupool; } || ok "fail_pcpupool=bogus refused"
 
 # Unload safety: a module using pcpupool's API pins it (module refcount).
 # The host boots this mode with kunit.filter_glob=none, so loading

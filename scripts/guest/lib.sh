@@ -10,13 +10,16 @@ modparams() {
 
 # Fault injection for the tests that ask for it: failslab and
 # fail_page_alloc fail every allocation of a task with make_it_fail set,
-# and only of such a task (task-filter), silently.
+# and only of such a task (task-filter), silently.  The page-pressure boot
+# sets pcpupool_guest.fail_probability=P on the kernel command line: then
+# such a task's allocations fail at random, P% of them.
 arm_fault_injection() {
+	p=$(modparams pcpupool_guest | tr ' ' '\n' | sed -n 's/^fail_probability=//p')
 	for f in failslab fail_page_alloc; do
 		d=/sys/kernel/debug/$f
 		[ -d "$d" ] || continue
 		echo Y > $d/task-filter
-		echo 100 > $d/probability
+		echo "${p:-100}" > $d/probability
 		echo -1 > $d/times
 		echo 0 > $d/verbose
 		[ -f $d/ignore-gfp-wait ] && echo N > $d/ignore-gfp-wait
