@@ -519,6 +519,87 @@ static void test_misuse(struct kunit *test)
 	CHECK_CONSISTENT(test);
 }
 
+/*
+ * Issue 19: no IRQ-off section grows with the number of chunks.  About
+ * 1000 chunks (fewer where possible CPUs make each one dearer: 4000 units
+ * in all), each held by one 2 KiB allocation in its last page: a
+ * (unit - 2 KiB) allocation per chunk fills it, a 2 KiB one takes the
+ * tail, the big ones are freed and the balance work depopulates.  The
+ * longest section of pcpupool's own (debugfs irqoff: the port times every
+ * IRQ-off lock hold and front-end section) is printed for the debugfs
+ * views and for the test-only check at that state, beside the views' at
+ * the start and the longest while the state was built (allocations,
+ * chunk creation, the balance work).  A measurement (TCG times are no proof); the
+ * case asserts the state, the views and the check.
+ */
+static void test_irqoff_many_chunks(struct kunit *test)
+{
+	unsigned int n = min(1000u, 4000u / num_possible_cpus()), unit, i, have = 0;
+	struct pcpupool_mem *big = kunit_kcalloc(test, n, sizeof(*big), GFP_KERNEL);
+	struct pcpupool_mem *small = kunit_kcalloc(test, n, sizeof(*small), GFP_KERNEL);
+	struct pcpupool_stats *st = kunit_kcalloc(test, 2, sizeof(*st), GFP_KERNEL), *st0 = st + 1;
+	unsigned long long t_start, t_build, t_views, t_check;
+	void *s_start, *s_build, *s_views, *s_check;
+	long bytes;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	pcpupool_get_stats(st0);
+	unit = st0->unit_size;
+	pcpupool_test_irqoff_measure(1);
+	KUNIT_EXPECT_GT(test, pcpupool_test_render_views(), 0L);
+	t_start = pcpupool_test_irqoff_max(&s_start);
+
+	pcpupool_test_irqoff_measure(1);
+	for (i = 0; i < n; i++) {
+		big[i] = pcpupool_alloc(unit - 2048, 8, GFP_KERNEL);
+		if (pcpupool_is_null(big[i]))
+			break;
+		small[i] = pcpupool_alloc(2048, 8, GFP_KERNEL);
+		if (pcpupool_is_null(small[i])) {
+			pcpupool_free(big[i]);
+			break;
+		}
+		have++;
+	}
+	/*
+	 * Only now: a freed big one leaves exactly its size free at the
+	 * start of its chunk, and the next one would take it.
+	 */
+	for (i = 0; i < have; i++)
+		pcpupool_free(big[i]);
+	pcpupool_test_flush_balance();
+	pcpupool_test_flush_balance();
+	t_build = pcpupool_test_irqoff_max(&s_build);
+	pcpupool_get_stats(st);
+	KUNIT_EXPECT_EQ(test, have, n);
+
+	pcpupool_test_irqoff_measure(1);
+	bytes = pcpupool_test_render_views();
+	t_views = pcpupool_test_irqoff_max(&s_views);
+	pcpupool_test_irqoff_measure(1);
+	KUNIT_EXPECT_NULL(test, pcpupool_test_check());
+	t_check = pcpupool_test_irqoff_max(&s_check);
+	pcpupool_test_irqoff_measure(0);
+	KUNIT_EXPECT_GT(test, bytes, 0L);
+	KUNIT_EXPECT_GT(test, t_views, 0ULL);
+	KUNIT_EXPECT_NOT_NULL(test, s_views);
+	kunit_info(test, "%llu chunks (%u possible CPUs, %llu pages populated): longest IRQ-off section: views %llu ns at %pS; check %llu ns at %pS; views at the start (%llu chunks) %llu ns at %pS; while building %llu ns at %pS",
+		   st->nr_chunks, num_possible_cpus(), st->populated_pages, t_views, s_views,
+		   t_check, s_check, st0->nr_chunks, t_start, s_start, t_build, s_build);
+	/* The small allocations hold most chunks: those that fit elsewhere did not. */
+	KUNIT_EXPECT_GE(test, st->nr_chunks, st0->nr_chunks + n * 9 / 10);
+
+	for (i = 0; i < have; i++)
+		pcpupool_free(small[i]);
+	pcpupool_test_flush_balance();
+	pcpupool_test_flush_balance();
+	pcpupool_get_stats(st);
+	KUNIT_EXPECT_LE(test, st->nr_chunks, st0->nr_chunks + 1);
+	CHECK_CONSISTENT(test);
+}
+
 static void alloc_suite_exit(struct kunit_suite *suite)
 {
 	pcpupool_test_set_watermarks(2, 4, 64);
@@ -538,6 +619,7 @@ static struct kunit_case alloc_cases[] = {
 	KUNIT_CASE_SLOW(test_watermarks_after_burst),
 	KUNIT_CASE_SLOW(test_concurrency),
 	KUNIT_CASE(test_misuse),
+	KUNIT_CASE_SLOW(test_irqoff_many_chunks),
 	{}
 };
 

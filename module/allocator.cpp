@@ -357,25 +357,31 @@ ChunkIndex* Pool::new_index(u32 n, const MutexCtx& m)
 		pcpu_rcu_kmalloc(sizeof(ChunkIndex) + n * sizeof(Chunk*), m.gfp().raw()));
 }
 
+// Allocator mutex held: the index and the chunks' retiring flags change
+// only under it, so the new index (O(chunks)) is built without the pool
+// lock, which covers only the switch, O(1): IRQs are not off for a copy of
+// 1000s of chunk pointers.  Lookups under the pool lock see the new index
+// at once, lockless ones after their RCU section.
 void Pool::publish_index(ChunkIndex* idx, Chunk* add)
 {
+	mutex_.assert_held();
+	const ChunkIndex* cur = index_;
+	u32 k = 0;
+	for (u32 i = 0; cur && i < cur->n; i++) {
+		Chunk* c = cur->c[i];
+		if (add && add->base() < c->base()) {
+			idx->c[k++] = add;
+			add = nullptr;
+		}
+		if (!c->retiring)
+			idx->c[k++] = c;
+	}
+	if (add)
+		idx->c[k++] = add;
+	idx->n = k;
 	ChunkIndex* old;
 	{
-		// Under the pool lock: slots change under it.
 		SpinIrqGuard g(lock_);
-		u32 k = 0;
-		for (u32 i = 0; i < nr_chunks(); i++) {
-			Chunk* c = index_->c[i];
-			if (add && add->base() < c->base()) {
-				idx->c[k++] = add;
-				add = nullptr;
-			}
-			if (c->slot >= 0) // not being destroyed
-				idx->c[k++] = c;
-		}
-		if (add)
-			idx->c[k++] = add;
-		idx->n = k;
 		old = index_;
 		__atomic_store_n(&index_, idx, __ATOMIC_RELEASE);
 	}

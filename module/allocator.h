@@ -378,9 +378,9 @@ private:
 	[[nodiscard]] Chunk* create_chunk(const MutexCtx& m);
 	void destroy_chunk(Chunk* c); // unreachable: no mutex needed
 	// Room for an index of @n chunks, or nullptr.  publish_index() fills
-	// it under the pool lock with the current chunks, @add inserted and
-	// those off the slot lists (slot -1: being destroyed) left out, and
-	// installs it.  Allocator mutex held for both.
+	// it with the current chunks, @add inserted and the retiring ones
+	// left out, and installs it (only that under the pool lock).
+	// Allocator mutex held for both.
 	[[nodiscard]] ChunkIndex* new_index(u32 n, const MutexCtx& m);
 	void publish_index(ChunkIndex* idx, Chunk* add);
 	// 0, kENOMEM, or the port's mapping error.
@@ -420,7 +420,9 @@ private:
 	SpinLock lock_; // everything below
 
 	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
-	ChunkIndex* index_ = nullptr; // RCU-published, see ChunkIndex
+	// RCU-published (see ChunkIndex); replaced under the allocator mutex
+	// and the pool lock, so either one keeps it stable.
+	ChunkIndex* index_ = nullptr;
 	u32 next_chunk_id_ = 0;
 	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
 	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)

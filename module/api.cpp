@@ -122,6 +122,26 @@ int set_balance(void*, unsigned long long v)
 	return 0;
 }
 
+// irqoff_measure: write 1 to reset and start timing every section in
+// which pcpupool turns IRQs off (the port's pcpu_irqoff_measure()), 0 to
+// stop; irqoff shows the longest since the reset and the code that began
+// it.  Issue 19's "how long may a cat of chunks stall hardirq callers".
+unsigned long long get_irqoff_measure(void*) { return pcpu_irqoff_measuring(); }
+int set_irqoff_measure(void*, unsigned long long v)
+{
+	if (v > 1)
+		return kEINVAL;
+	pcpu_irqoff_measure(int(v));
+	return 0;
+}
+void show_irqoff(void* seq, void*)
+{
+	void* site;
+	unsigned long long ns = pcpu_irqoff_max(&site);
+	pcpu_seq_printf(seq, "longest IRQ-off section: %llu ns, begun at %pS (timing %s)\n", ns,
+			site, pcpu_irqoff_measuring() ? "on" : "off");
+}
+
 // hold_atomic: write N to make N atomic (GFP_NOWAIT) 64-byte allocations
 // through the public API, as a user would (so fail_pcpupool applies), and
 // hold them, replacing what was held; 0 frees them.  Reads the number
@@ -211,6 +231,8 @@ constinit pcpu_debugfs_file files[] = {
 	{"balance", nullptr, nullptr, set_balance, nullptr},
 	{"hold_atomic", nullptr, get_hold, set_hold, nullptr},
 	{"mempool_demo", nullptr, get_demo, set_demo, nullptr},
+	{"irqoff_measure", nullptr, get_irqoff_measure, set_irqoff_measure, nullptr},
+	{"irqoff", show_irqoff, nullptr, nullptr, nullptr},
 };
 
 } // namespace
@@ -261,6 +283,17 @@ int pcpu_api_test_kasan_oob(void)
 	return v;
 }
 const char* pcpu_api_test_check(void) { return g_pool.check(); }
+
+void pcpu_api_test_show(const char* name, void* seq)
+{
+	for (auto& f : files) {
+		u32 i = 0;
+		while (name[i] && name[i] == f.name[i])
+			i++;
+		if (!name[i] && !f.name[i] && f.show)
+			f.show(seq, f.arg);
+	}
+}
 
 void pcpu_api_test_flush_balance(void) { g_pool.flush_balance(); }
 

@@ -68,6 +68,9 @@ public:
 	// The slot list this chunk is on; -1 while it is on none: created and
 	// not yet placed, or chosen by the balance work for destruction.
 	int slot = -1;
+	// Chosen for destruction, leaving the index: written and read under
+	// the allocator mutex only (Pool::publish_index()).
+	bool retiring = false;
 	u32 id = 0; // creation number, for debugfs
 	u64 atomic_bytes = 0; // bytes served to atomic callers (stats)
 

@@ -65,10 +65,15 @@ void pcpu_api_test_set_caching(int on);
 unsigned long long pcpu_api_test_cached_objects(void);
 void pcpu_api_test_count_locks(int on);
 unsigned long long pcpu_api_test_lock_count(void);
+/* Prints the top-level debugfs view @name into @seq (unknown: nothing). */
+void pcpu_api_test_show(const char *name, void *seq);
 
 /* Test builds: hooks for pcpupool_kunit.ko. */
 const char *pcpupool_test_check(void);
 void pcpupool_test_flush_balance(void);
+long pcpupool_test_render_views(void);
+void pcpupool_test_irqoff_measure(int on);
+unsigned long long pcpupool_test_irqoff_max(void **site);
 int pcpupool_test_set_watermarks(unsigned int low, unsigned int high,
 				 unsigned int cap);
 void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn);

@@ -2,7 +2,8 @@
 //
 // stats.cpp - what the allocator shows: the stats snapshot, the debugfs
 // views (stats, chunks), the watermark tunables and the consistency check.
-// Process context; each view takes the pool lock for a consistent copy.
+// Process context.  No view holds the IRQ-safe pool lock for more than
+// one chunk's map at a time (debugfs irqoff shows the longest section).
 #include "allocator.h"
 
 namespace pcp {
@@ -143,33 +144,42 @@ void Pool::show_chunks(void* seq)
 	}
 }
 
+// Two passes, so that IRQs are never off for O(chunks x unit): each
+// chunk's map and tags under the lock on their own (as the views), then
+// the global counts, the order and the slot lists in one section that
+// does constant work per chunk.
 const char* Pool::check()
 {
+	{
+		RcuReadGuard rcu;
+		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+		for (u32 i = 0; idx && i < idx->n; i++) {
+			const Chunk* c = idx->c[i];
+			SpinIrqGuard g(lock_);
+			if (const char* err = c->map.check())
+				return err;
+			// Tags only at the start of live allocations.
+			for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
+				u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);
+				if (t && !c->map.alloc_size(off / kMinAllocBytes))
+					return "element tag on no live allocation";
+			}
+		}
+	}
 	SpinIrqGuard g(lock_);
 	u32 empty = 0, pop = 0, off_slots = 0;
 	for (u32 i = 0; i < nr_chunks(); i++) {
 		const Chunk* c = index_->c[i];
-		if (const char* err = c->map.check())
-			return err;
 		if (i && index_->c[i - 1]->base() >= c->base())
 			return "chunk index not sorted";
-		// Chunks off the slot lists (being created or destroyed) are
-		// not in the global counts.
-		if (c->slot >= 0) {
-			empty += c->map.nr_empty_populated();
-			pop += c->map.nr_populated();
-		}
-		// Tags only at the start of live allocations.
-		for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
-			u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);
-			if (t && !c->map.alloc_size(off / kMinAllocBytes))
-				return "element tag on no live allocation";
-		}
-		// Created and not yet placed, or being destroyed.
+		// Created and not yet placed, or being destroyed: not in the
+		// global counts.
 		if (c->slot < 0) {
 			off_slots++;
 			continue;
 		}
+		empty += c->map.nr_empty_populated();
+		pop += c->map.nr_populated();
 		if (c->slot != slot_of(c))
 			return "chunk on the wrong slot";
 	}

@@ -200,7 +200,7 @@ table+=("$(printf '%-30s %7d %7d %8d %9s %7ds' host $((passed - hp0)) $((failed 
 "$here/kernel.sh" "$here/debug.config" > /dev/null || exit 1
 
 lockdep_args="kunit.filter_glob=pcpupool_lockdep pcpupool_kunit.lockdep_proof=1"
-group kunit kunit kunit PCPUPOOL_MIN_PASS=53
+group kunit kunit kunit PCPUPOOL_MIN_PASS=54
 group kasan kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_kasan pcpupool_kunit.kasan_proof=1"
 group lockdep kunit kunit PCPUPOOL_MIN_PASS=2 PCPUPOOL_MEM=512 PCPUPOOL_APPEND="$lockdep_args"
@@ -245,7 +245,7 @@ group mempool-wait-negative-control kunit 'must-fail:not ok [0-9]+ test_reserve_
 # without memory) and maxcpus=4, so 60 possible CPUs are offline when
 # pcpupool loads.  Every KUnit suite; pcpupool_hotplug brings a never-online
 # CPU of the memory-less node up with allocations live.
-group scale kunit kunit PCPUPOOL_MIN_PASS=54 PCPUPOOL_SHAPE=scale PCPUPOOL_TIMEOUT=1200 PCPUPOOL_MEM=4096 \
+group scale kunit kunit PCPUPOOL_MIN_PASS=55 PCPUPOOL_SHAPE=scale PCPUPOOL_TIMEOUT=1200 PCPUPOOL_MEM=4096 \
 	PCPUPOOL_APPEND="maxcpus=4"
 grep -a -h -o "percpu: Embedded.*\|pcpupool: [0-9]* chunks, .*" "$BUILD/scale.log" 2>/dev/null | tr -d '\r'
 # Memory pressure by fault injection: for 90 s the stress workers' slab and
@@ -296,8 +296,8 @@ for s in "${summary[@]}"; do
 	digest+=("FAILED $s")
 	while IFS= read -r l; do digest+=("  $name| ${l:0:150}"); done < <(
 		cat "$BUILD/check-$name.out" "$BUILD/$name.log" 2>/dev/null |
-		grep -aE '^ *not ok |^  FAIL|FAIL |BUG:|WARNING:|KASAN|circular|timed out|hung task|invalid context|unreferenced object|fewer than' |
-		grep -v '^ *# ' | head -4)
+		grep -aE '^ *not ok |\[(FAILED|CRASHED|ERROR)\]|^  FAIL|FAIL |BUG:|WARNING:|KASAN|circular|timed out|hung task|invalid context|unreferenced object|fewer than' |
+		grep -av '^ *# \|scan-log: expected splat' | head -6)
 done
 [ ${#digest[@]} = 0 ] || { echo; printf '%s\n' "${digest[@]}" | head -24; }
 echo

@@ -692,6 +692,54 @@ void pcpu_test_count_locks(int on) noexcept
 
 unsigned long long pcpu_test_lock_count(void) noexcept { return t_lock_count; }
 
+// The IRQ-off measurement as lock.c's: outermost sections, steady_clock.
+static std::atomic<bool> g_irqoff_on;
+static std::atomic<unsigned long long> g_irqoff_max;
+static std::atomic<void*> g_irqoff_site;
+thread_local std::chrono::steady_clock::time_point t_irqoff_since;
+thread_local void* t_irqoff_ip;
+
+static void irqoff_begin(unsigned long flags, void* ip)
+{
+	if (g_irqoff_on.load(std::memory_order_relaxed) && !flags) {
+		t_irqoff_since = std::chrono::steady_clock::now();
+		t_irqoff_ip = ip;
+	}
+}
+
+static void irqoff_end(unsigned long flags)
+{
+	if (!g_irqoff_on.load(std::memory_order_relaxed) || flags || !t_irqoff_ip)
+		return;
+	unsigned long long d = std::chrono::duration_cast<std::chrono::nanoseconds>(
+				       std::chrono::steady_clock::now() - t_irqoff_since)
+				       .count();
+	unsigned long long seen = g_irqoff_max.load();
+	while (d > seen && !g_irqoff_max.compare_exchange_weak(seen, d))
+		;
+	if (d > seen)
+		g_irqoff_site.store(t_irqoff_ip);
+	t_irqoff_ip = nullptr;
+}
+
+void pcpu_irqoff_measure(int on) noexcept
+{
+	g_irqoff_on.store(false);
+	if (on) {
+		g_irqoff_max.store(0);
+		g_irqoff_site.store(nullptr);
+		g_irqoff_on.store(true);
+	}
+}
+
+int pcpu_irqoff_measuring(void) noexcept { return g_irqoff_on.load(); }
+
+unsigned long long pcpu_irqoff_max(void** site) noexcept
+{
+	*site = g_irqoff_site.load();
+	return g_irqoff_max.load();
+}
+
 unsigned long pcpu_spin_lock_irqsave(void* lock) noexcept
 {
 	t_lock_count += t_count_locks;
@@ -700,11 +748,13 @@ unsigned long pcpu_spin_lock_irqsave(void* lock) noexcept
 	atomic_enter();
 	t_irqs++;
 	spin_acquire(h);
+	irqoff_begin(flags, __builtin_return_address(0));
 	return flags;
 }
 
 void pcpu_spin_unlock_irqrestore(void* lock, unsigned long flags) noexcept
 {
+	irqoff_end(flags);
 	spin_release(lock_of(lock, true));
 	t_irqs--;
 	if ((unsigned long)t_irqs != flags)
@@ -827,12 +877,14 @@ static unsigned long host_irq_save(void) noexcept
 unsigned long pcpu_local_irq_save_cpu(int* cpu) noexcept
 {
 	unsigned long flags = host_irq_save();
+	irqoff_begin(flags, __builtin_return_address(0));
 	*cpu = pcpu_this_cpu();
 	return flags;
 }
 
 void pcpu_local_irq_restore(unsigned long flags) noexcept
 {
+	irqoff_end(flags);
 	if (--t_rcu == 0)
 		g_rcu.unlock_shared();
 	t_irqs--;

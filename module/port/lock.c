@@ -10,11 +10,14 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/hardirq.h>
+#include <linux/jump_label.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -96,17 +99,103 @@ static inline void pcpu_note_lock(void)
 }
 #endif
 
+/*
+ * The IRQ-off measurement (debugfs irqoff_measure, irqoff): every section
+ * in which pcpupool turned IRQs off (a lock taken with spin_lock_irqsave
+ * while IRQs were on, from acquisition to release; a front-end
+ * local_irq_save section) is timed with local_clock(), and the longest is
+ * kept with the code address that began it.  Sections entered with IRQs
+ * already off (hardirq callers, nested locks) belong to their caller's
+ * section and are not timed alone.  Off by default: a static key, so the
+ * cost is a patched-out jump; on, two local_clock() reads per section.
+ */
+static DEFINE_STATIC_KEY_FALSE(pcpu_irqoff_key);
+static DEFINE_PER_CPU(u64, pcpu_irqoff_since);
+static DEFINE_PER_CPU(unsigned long, pcpu_irqoff_ip);
+static DEFINE_RAW_SPINLOCK(pcpu_irqoff_lock);	/* the two below */
+static u64 pcpu_irqoff_max_ns;
+static unsigned long pcpu_irqoff_max_ip;
+static DEFINE_MUTEX(pcpu_irqoff_mutex);	/* turning it on and off */
+
+static __always_inline void irqoff_begin(unsigned long flags, unsigned long ip)
+{
+	if (static_branch_unlikely(&pcpu_irqoff_key) && !irqs_disabled_flags(flags)) {
+		__this_cpu_write(pcpu_irqoff_since, local_clock());
+		__this_cpu_write(pcpu_irqoff_ip, ip);
+	}
+}
+
+/* IRQs still off. */
+static __always_inline void irqoff_end(unsigned long flags)
+{
+	u64 since, d;
+
+	if (!static_branch_unlikely(&pcpu_irqoff_key) || irqs_disabled_flags(flags))
+		return;
+	since = __this_cpu_read(pcpu_irqoff_since);
+	if (!since)	/* began before the measurement did */
+		return;
+	__this_cpu_write(pcpu_irqoff_since, 0);
+	d = local_clock() - since;
+	if (d <= READ_ONCE(pcpu_irqoff_max_ns))
+		return;
+	raw_spin_lock(&pcpu_irqoff_lock);
+	if (d > pcpu_irqoff_max_ns) {
+		WRITE_ONCE(pcpu_irqoff_max_ns, d);
+		pcpu_irqoff_max_ip = __this_cpu_read(pcpu_irqoff_ip);
+	}
+	raw_spin_unlock(&pcpu_irqoff_lock);
+}
+
+void pcpu_irqoff_measure(int on)
+{
+	int cpu;
+
+	mutex_lock(&pcpu_irqoff_mutex);
+	if (static_key_enabled(&pcpu_irqoff_key))
+		static_branch_disable(&pcpu_irqoff_key);
+	if (on) {
+		/* No section is timed now: a stale start cannot survive. */
+		for_each_possible_cpu(cpu)
+			per_cpu(pcpu_irqoff_since, cpu) = 0;
+		raw_spin_lock_irq(&pcpu_irqoff_lock);
+		pcpu_irqoff_max_ns = 0;
+		pcpu_irqoff_max_ip = 0;
+		raw_spin_unlock_irq(&pcpu_irqoff_lock);
+		static_branch_enable(&pcpu_irqoff_key);
+	}
+	mutex_unlock(&pcpu_irqoff_mutex);
+}
+
+int pcpu_irqoff_measuring(void)
+{
+	return static_key_enabled(&pcpu_irqoff_key);
+}
+
+unsigned long long pcpu_irqoff_max(void **site)
+{
+	unsigned long long ns;
+
+	raw_spin_lock_irq(&pcpu_irqoff_lock);
+	ns = pcpu_irqoff_max_ns;
+	*site = (void *)pcpu_irqoff_max_ip;
+	raw_spin_unlock_irq(&pcpu_irqoff_lock);
+	return ns;
+}
+
 unsigned long pcpu_spin_lock_irqsave(void *lock)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave((spinlock_t *)lock, flags);
+	irqoff_begin(flags, _RET_IP_);
 	pcpu_note_lock();
 	return flags;
 }
 
 void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags)
 {
+	irqoff_end(flags);
 	spin_unlock_irqrestore((spinlock_t *)lock, flags);
 }
 
@@ -200,12 +289,14 @@ unsigned long pcpu_local_irq_save_cpu(int *cpu)
 	unsigned long flags;
 
 	local_irq_save(flags);
+	irqoff_begin(flags, _RET_IP_);
 	*cpu = smp_processor_id();
 	return flags;
 }
 
 void pcpu_local_irq_restore(unsigned long flags)
 {
+	irqoff_end(flags);
 	local_irq_restore(flags);
 }
 

@@ -10,7 +10,9 @@
 #include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <pcpupool/pcpupool.h>
 #include "port.h"
 #include "port_internal.h"
@@ -281,6 +283,47 @@ const char *pcpupool_test_check(void)
 	return pcpu_api_test_check();
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_check);
+
+/*
+ * Renders the debugfs views (stats, chunks, cache) into a scratch buffer,
+ * as reads of the files would.  Returns the bytes rendered, -ENOMEM, or
+ * -EFBIG if a view did not fit in 4 MiB.
+ */
+long pcpupool_test_render_views(void)
+{
+	static const char *const views[] = { "stats", "chunks", "cache" };
+	struct seq_file m = { .size = 4 << 20 };
+	long n = 0;
+	int i;
+
+	m.buf = kvmalloc(m.size, GFP_KERNEL);
+	if (!m.buf)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(views); i++) {
+		m.count = 0;
+		pcpu_api_test_show(views[i], &m);
+		if (seq_has_overflowed(&m)) {
+			n = -EFBIG;
+			break;
+		}
+		n += m.count;
+	}
+	kvfree(m.buf);
+	return n;
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_render_views);
+
+void pcpupool_test_irqoff_measure(int on)
+{
+	pcpu_irqoff_measure(on);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_irqoff_measure);
+
+unsigned long long pcpupool_test_irqoff_max(void **site)
+{
+	return pcpu_irqoff_max(site);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_irqoff_max);
 
 void pcpupool_test_flush_balance(void)
 {

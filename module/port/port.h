@@ -569,6 +569,32 @@ unsigned long pcpu_local_irq_save_cpu(int *cpu) PCPU_PORT_NOEXCEPT;
  */
 void pcpu_local_irq_restore(unsigned long flags) PCPU_PORT_NOEXCEPT;
 /**
+ * pcpu_irqoff_measure() - start or stop timing pcpupool's IRQ-off sections
+ * @on: 1 resets the longest section seen and starts timing, 0 stops
+ *
+ * Timed: each section that pcpu_spin_lock_irqsave() or
+ * pcpu_local_irq_save_cpu() began with IRQs on, to its release, with
+ * local_clock().  Off: a patched-out static branch.
+ *
+ * Context: Process context, may sleep.
+ */
+void pcpu_irqoff_measure(int on) PCPU_PORT_NOEXCEPT;
+/**
+ * pcpu_irqoff_measuring() - whether pcpu_irqoff_measure(1) is in force
+ *
+ * Context: Any context.
+ * Return: 1 if IRQ-off sections are being timed, else 0.
+ */
+int pcpu_irqoff_measuring(void) PCPU_PORT_NOEXCEPT;
+/**
+ * pcpu_irqoff_max() - the longest IRQ-off section since the last reset
+ * @site: set to the code address that began it (print with %pS), or NULL
+ *
+ * Context: Any context.
+ * Return: its length in nanoseconds (0: none timed yet).
+ */
+unsigned long long pcpu_irqoff_max(void **site) PCPU_PORT_NOEXCEPT;
+/**
  * pcpu_might_sleep() - might_sleep()
  *
  * With CONFIG_DEBUG_ATOMIC_SLEEP, warns if called where sleeping is not

@@ -89,7 +89,7 @@ try_write() {
 	return 0
 }
 
-for f in low_watermark high_watermark target_cap caching; do
+for f in low_watermark high_watermark target_cap caching irqoff_measure; do
 	before=$(cat $D/$f)
 	for v in NL "-1" "+3" "abc" "1x" "0x10" " 3" "99999999999999999999999" "1 2" \
 		 "$(printf '\001\002\377')" "18446744073709551616"; do
@@ -113,7 +113,7 @@ printf 3 > $D/low_watermark && [ "$(cat $D/low_watermark)" = 3 ] && ok "low 3 ta
 echo 2 > $D/low_watermark; echo 4 > $D/high_watermark
 # A NUL ends what kstrtoull reads: "3\0" and "3\0xyz" must be refused too,
 # on every writable file (the shell cannot hold a NUL in a variable).
-for f in low_watermark high_watermark target_cap caching balance hold_atomic mempool_demo; do
+for f in low_watermark high_watermark target_cap caching balance hold_atomic mempool_demo irqoff_measure; do
 	for nul in '3\000' '3\000xyz' '1\000'; do
 		if printf "$nul" | dd of=$D/$f bs=4096 2> /tmp/werr; then
 			bad "$f accepted '$nul'"
@@ -130,9 +130,19 @@ for v in 0 2 x NL; do
 done
 echo 1 > $D/balance && ok "balance 1 runs the work" || bad "balance 1"
 # Read-only files refuse writes.
-for f in stats chunks; do
+for f in stats chunks irqoff; do
 	try_write 1 $D/$f && bad "$f writable" || ok "$f read-only"
 done
+# The IRQ-off measurement: off by default, 2 refused, on it times the
+# sections of a read of chunks, off it keeps the longest.
+[ "$(cat $D/irqoff_measure)" = 0 ] && ok "irqoff_measure off by default" || bad "irqoff_measure not 0"
+try_write 2 $D/irqoff_measure && bad "irqoff_measure accepted 2" || ok "irqoff_measure refused 2"
+echo 1 > $D/irqoff_measure && cat $D/chunks > /dev/null && echo 0 > $D/irqoff_measure
+if grep -q "^longest IRQ-off section: [1-9][0-9]* ns, begun at .*Pool.* (timing off)$" $D/irqoff; then
+	ok "irqoff timed a section: $(cat $D/irqoff)"
+else
+	bad "irqoff: $(cat $D/irqoff)"
+fi
 try_write 70000 $D/hold_atomic && bad "hold_atomic 70000 accepted" || ok "hold_atomic above 65536 refused"
 for v in 4097 -1 x NL; do
 	try_write "$v" $D/mempool_demo && bad "mempool_demo accepted '$v'" || ok "mempool_demo refused '$v'"
