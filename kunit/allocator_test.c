@@ -197,35 +197,72 @@ static void test_many_live(struct kunit *test)
 	vfree(sorted);
 }
 
-/* CPU c's copy is backed by a page on cpu_to_node(c). */
+/*
+ * Free pages @node has above its zones' high watermarks: while it has
+ * some, the page allocator serves a node-preferred request there; below
+ * the low watermark it falls back to the next node, as it does for the
+ * kernel's own percpu pages (no __GFP_THISNODE, zone_reclaim_mode 0).
+ */
+static long node_room_pages(int node)
+{
+	pg_data_t *pgdat = NODE_DATA(node);
+	long room = 0;
+	int z;
+
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		if (populated_zone(zone))
+			room += (long)zone_page_state(zone, NR_FREE_PAGES) -
+				(long)high_wmark_pages(zone);
+	}
+	return room;
+}
+
 /*
  * Each CPU's copy is backed from that CPU's node when the node has memory
  * (from the nearest one otherwise).  Nodes that have memory but no possible
- * CPU hold no copy, so the nodes seen are exactly the CPUs' nodes that have
- * memory, whatever the machine's shape (issue 19, item 10).
+ * CPU hold no copy, so the nodes seen are the CPUs' nodes that have memory,
+ * whatever the machine's shape (issue 19, item 10).  The page judged is
+ * populated here and now (no empty populated page is kept, and the middle
+ * page of a 3-page allocation was empty before it), and a node whose free memory is near its
+ * watermarks may legitimately send its CPUs' pages elsewhere: the scale
+ * boot's four online CPUs all sit on one 512 MiB node and sometimes leave
+ * it short.  Such nodes are reported, not judged; the others must be local.
  */
 static void test_numa_local(struct kunit *test)
 {
-	struct pcpupool_mem p = pcpupool_alloc(128, 8, GFP_KERNEL);
-	nodemask_t seen = NODE_MASK_NONE, want = NODE_MASK_NONE;
-	int cpu;
+	nodemask_t seen = NODE_MASK_NONE, want = NODE_MASK_NONE, short_nodes = NODE_MASK_NONE;
+	struct pcpupool_mem p;
+	int cpu, node;
 
+	for_each_node_state(node, N_MEMORY)
+		if (node_room_pages(node) < 4096)	/* 16 MiB */
+			node_set(node, short_nodes);
+	KUNIT_ASSERT_EQ(test, pcpupool_test_set_watermarks(0, 0, 0), 0);
+	pcpupool_test_flush_balance();
+	/* Its middle page was empty, so unpopulated after the flush. */
+	p = pcpupool_alloc(3 * PAGE_SIZE, 8, GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, KT_HAS(p));
 	for_each_possible_cpu(cpu) {
-		struct page *page = vmalloc_to_page(pcpupool_ptr(p, cpu));
-		int node = cpu_to_node(cpu);
+		struct page *page = vmalloc_to_page((char *)pcpupool_ptr(p, cpu) +
+						    PAGE_SIZE * 3 / 2);
 
+		node = cpu_to_node(cpu);
 		KUNIT_ASSERT_NOT_NULL(test, page);
-		if (!node_state(node, N_MEMORY))
+		if (!node_state(node, N_MEMORY) || node_isset(node, short_nodes))
 			continue;
 		node_set(node, want);
 		node_set(page_to_nid(page), seen);
 		KUNIT_EXPECT_EQ_MSG(test, page_to_nid(page), node, "cpu %d", cpu);
 	}
-	kunit_info(test, "copies on %d node(s); %d online, %d with memory and CPUs",
-		   nodes_weight(seen), num_online_nodes(), nodes_weight(want));
+	kunit_info(test, "copies on %d node(s); %d online, %d with memory and CPUs judged, %d short of memory (%*pbl) not",
+		   nodes_weight(seen), num_online_nodes(), nodes_weight(want),
+		   nodes_weight(short_nodes), nodemask_pr_args(&short_nodes));
 	KUNIT_EXPECT_TRUE(test, nodes_equal(seen, want));
+	KUNIT_EXPECT_GT(test, nodes_weight(want), 0);
 	pcpupool_free(p);
+	pcpupool_test_set_watermarks(2, 4, 64);
 }
 
 /* Atomic allocations with a spinlock held and IRQs off, and with BHs
@@ -534,9 +571,10 @@ static void test_misuse(struct kunit *test)
  */
 static void test_irqoff_many_chunks(struct kunit *test)
 {
-	unsigned int n = min(1000u, 4000u / num_possible_cpus()), unit, i, have = 0;
-	struct pcpupool_mem *big = kunit_kcalloc(test, n, sizeof(*big), GFP_KERNEL);
-	struct pcpupool_mem *small = kunit_kcalloc(test, n, sizeof(*small), GFP_KERNEL);
+	unsigned int n = min(1000u, 4000u / num_possible_cpus()), unit, i, j, have = 0, anchored = 0;
+	unsigned int max_pairs = 2 * n + 64;
+	struct pcpupool_mem *big = kunit_kcalloc(test, max_pairs, sizeof(*big), GFP_KERNEL);
+	struct pcpupool_mem *small = kunit_kcalloc(test, max_pairs, sizeof(*small), GFP_KERNEL);
 	struct pcpupool_stats *st = kunit_kcalloc(test, 2, sizeof(*st), GFP_KERNEL), *st0 = st + 1;
 	unsigned long long t_start, t_build, t_views, t_check;
 	void *s_start, *s_build, *s_views, *s_check;
@@ -551,8 +589,15 @@ static void test_irqoff_many_chunks(struct kunit *test)
 	KUNIT_EXPECT_GT(test, pcpupool_test_render_views(), 0L);
 	t_start = pcpupool_test_irqoff_max(&s_start);
 
+	/*
+	 * A small one is anchored when it took the tail of a big one's
+	 * chunk (not always the one just made: a small one that went to
+	 * older room leaves a tail for the next); older chunks with room
+	 * may take some (the scale boot's earlier suites leave such), so
+	 * pairs are made until n are anchored.
+	 */
 	pcpupool_test_irqoff_measure(1);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < max_pairs && anchored < n; i++) {
 		big[i] = pcpupool_alloc(unit - 2048, 8, GFP_KERNEL);
 		if (pcpupool_is_null(big[i]))
 			break;
@@ -562,7 +607,13 @@ static void test_irqoff_many_chunks(struct kunit *test)
 			break;
 		}
 		have++;
+		for (j = 0; j <= i; j++)
+			if (pcpupool_addr(small[i]) == pcpupool_addr(big[j]) + unit - 2048) {
+				anchored++;
+				break;
+			}
 	}
+	KUNIT_EXPECT_EQ(test, anchored, n);
 	/*
 	 * Only now: a freed big one leaves exactly its size free at the
 	 * start of its chunk, and the next one would take it.
@@ -573,7 +624,6 @@ static void test_irqoff_many_chunks(struct kunit *test)
 	pcpupool_test_flush_balance();
 	t_build = pcpupool_test_irqoff_max(&s_build);
 	pcpupool_get_stats(st);
-	KUNIT_EXPECT_EQ(test, have, n);
 
 	pcpupool_test_irqoff_measure(1);
 	bytes = pcpupool_test_render_views();
@@ -588,8 +638,8 @@ static void test_irqoff_many_chunks(struct kunit *test)
 	kunit_info(test, "%llu chunks (%u possible CPUs, %llu pages populated): longest IRQ-off section: views %llu ns at %pS; check %llu ns at %pS; views at the start (%llu chunks) %llu ns at %pS; while building %llu ns at %pS",
 		   st->nr_chunks, num_possible_cpus(), st->populated_pages, t_views, s_views,
 		   t_check, s_check, st0->nr_chunks, t_start, s_start, t_build, s_build);
-	/* The small allocations hold most chunks: those that fit elsewhere did not. */
-	KUNIT_EXPECT_GE(test, st->nr_chunks, st0->nr_chunks + n * 9 / 10);
+	/* Each anchored small one holds a chunk of its own. */
+	KUNIT_EXPECT_GE(test, st->nr_chunks, (unsigned long long)n);
 
 	for (i = 0; i < have; i++)
 		pcpupool_free(small[i]);

@@ -2,7 +2,7 @@
 # qemu.sh - boot a pcpupool test guest under QEMU (TCG) and report its verdict.
 #
 # Usage: scripts/qemu.sh --kernel BZIMAGE --initrd CPIO --log LOGFILE
-#                        --timeout SECS [--mem MB] [--smp N] [--shape scale]
+#                        --timeout SECS [--mem MB] [--smp N] [--shape scale|wide]
 #                        [--append "extra cmdline"] [--interactive]
 #
 # The guest has two NUMA nodes (ACPI SRAT): half the memory each, the first
@@ -11,7 +11,8 @@
 # sockets of 8 and 8 nodes: nodes 0-5 a socket each with memory, node 6
 # memory and no CPU, node 7 two sockets (CPUs 48-63) and no memory; with
 # maxcpus= on the command line most of them are present, possible and
-# offline at boot.  The serial console is written to
+# offline at boot.  --shape wide: 8 CPUs on 8 nodes, one each, every one
+# online (the shape issue 19 found hangs on).  The serial console is written to
 # LOGFILE (and to the terminal with --interactive, which also connects the
 # terminal to the guest console; Ctrl-A x quits QEMU).
 #
@@ -40,7 +41,7 @@ done
 [ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$log" ] && [ -n "$tmo" ] || usage
 [[ $tmo =~ ^[0-9]+$ && $mem =~ ^[0-9]+$ && $smp =~ ^[0-9]+$ ]] || usage
 [ "$smp" -ge 1 ] && [ "$mem" -ge 256 ] || usage
-case "$shape" in ''|scale) ;; *) usage ;; esac
+case "$shape" in ''|scale|wide) ;; *) usage ;; esac
 for f in "$kernel" "$initrd"; do
 	[ -r "$f" ] || { echo "$0: cannot read $f" >&2; exit 2; }
 done
@@ -75,7 +76,16 @@ if [ "$shape" = scale ]; then
 	numa+=(-object "memory-backend-ram,id=mem6,size=$(( mem - 6 * per ))M"
 	       -numa "node,nodeid=6,memdev=mem6" -numa "node,nodeid=7,cpus=48-63")
 fi
-nodes=2; [ "$shape" != scale ] || nodes=8
+if [ "$shape" = wide ]; then
+	smp=8 topology="8,sockets=8,cores=1,threads=1" numa=()
+	per=$(( mem / 8 ))
+	for n in 0 1 2 3 4 5 6 7; do
+		size=$per; [ $n != 7 ] || size=$(( mem - 7 * per ))
+		numa+=(-object "memory-backend-ram,id=mem$n,size=${size}M"
+		       -numa "node,nodeid=$n,cpus=$n,memdev=mem$n")
+	done
+fi
+case $shape in scale|wide) nodes=8 ;; *) nodes=2 ;; esac
 
 cmdline="console=ttyS0 panic=-1 kasan_multi_shot kmemleak=on loglevel=7 printk.time=1"
 [ -z "$append" ] || cmdline+=" $append"

@@ -22,7 +22,8 @@
 # too: see scripts/guest/lib.sh), PCPUPOOL_MEM sets its memory (MB),
 # PCPUPOOL_EXPECT names a splat the log must contain (negative controls),
 # PCPUPOOL_TAG names the log and initramfs files, PCPUPOOL_SHAPE=scale boots
-# 64 CPUs on 8 nodes (scripts/qemu.sh), PCPUPOOL_TIMEOUT the kunit timeout.
+# 64 CPUs on 8 nodes, =wide 8 CPUs on 8 nodes (scripts/qemu.sh),
+# PCPUPOOL_TIMEOUT the kunit timeout.
 #   debugfs  debug kernel: bad input to every debugfs file and parameter
 #   blkcg    debug kernel: pcpupool_blk's KUnit suite (pcpupool_blk_kunit.ko,
 #            judged by scripts/kunit-parse.sh) and its cgroup/io.stat
@@ -131,7 +132,7 @@ fi
 qargs=(--kernel "$kernel" --initrd "$initrd" --log "$log" --timeout "$tmo")
 [ -z "${PCPUPOOL_APPEND:-}" ] || qargs+=(--append "$PCPUPOOL_APPEND")
 [ -z "${PCPUPOOL_MEM:-}" ] || qargs+=(--mem "$PCPUPOOL_MEM")
-# PCPUPOOL_SHAPE=scale: 64 CPUs, 8 nodes (scripts/qemu.sh).
+# PCPUPOOL_SHAPE=scale: 64 CPUs, 8 nodes; wide: 8 CPUs, 8 nodes (scripts/qemu.sh).
 [ -z "${PCPUPOOL_SHAPE:-}" ] || qargs+=(--shape "$PCPUPOOL_SHAPE")
 # PCPUPOOL_EXPECT: a splat this boot must show (negative controls).
 scan=()

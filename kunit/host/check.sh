@@ -164,6 +164,13 @@ fuzz_one() {
 			echo "       reproduce: $(env_of "$t") $bin $arts$a"
 			echo "       keep as a regression input: cp $arts$a $here/corpus/$(corpus_of "$t")/regress-<what>"
 		done
+		# The newest crash input, printed whole when small: a run on a
+		# machine whose build directory is gone (CI) still leaves it in
+		# the log (base64 -d > input, then reproduce as above).
+		a=$(ls -t "$arts" 2>/dev/null | head -1)
+		if [ -n "$a" ] && [ "$(stat -c %s "$arts$a")" -le 1024 ]; then
+			base64 -w 120 "$arts$a" | sed "s/^/  FAIL-INPUT $t: /"
+		fi
 	fi
 }
 
