@@ -182,7 +182,7 @@ static void test_burst_served(struct kunit *test)
 {
 	struct pcpupool_mem *p = kunit_kcalloc(test, BURST, sizeof(*p), GFP_KERNEL);
 	struct pcpupool_stats st0, st1;
-	int i, served = 0;
+	int i, served = 0, served2;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pcpupool_test_drain_caches();
@@ -200,6 +200,32 @@ static void test_burst_served(struct kunit *test)
 	for (i = 0; i < BURST; i++)
 		pcpupool_free(p[i]);
 	KUNIT_EXPECT_GT(test, served, 0);
+
+	/*
+	 * The same burst again once the balance work has run: it populates
+	 * ahead by the demand it measured (target_high = 2 x the unit pages
+	 * the burst took, within target_cap), so a repeated burst is served
+	 * from pages populated before it, whatever a unit page costs.
+	 */
+	pcpupool_test_drain_caches();
+	pcpupool_test_flush_balance();
+	pcpupool_get_stats(&st0);
+	served2 = 0;
+	for (i = 0; i < BURST; i++) {
+		p[i] = pcpupool_alloc(64, 8, NOWAIT);
+		served2 += KT_HAS(p[i]);
+	}
+	kunit_info(test, "%u possible CPUs: the burst again after one balance run: %d served; empty populated unit pages before %llu (target %llu..%llu)",
+		   num_possible_cpus(), served2, st0.empty_pop_pages, st0.target_low,
+		   st0.target_high);
+	for (i = 0; i < BURST; i++)
+		pcpupool_free(p[i]);
+	/*
+	 * It learned the demand (the target rose above the high watermark,
+	 * 4) and populated for it.
+	 */
+	KUNIT_EXPECT_GT(test, st0.target_high, 4ULL);
+	KUNIT_EXPECT_GE(test, st0.empty_pop_pages, st0.target_low);
 	CHECK_CONSISTENT(test);
 }
 
