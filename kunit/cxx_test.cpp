@@ -50,8 +50,11 @@ void cxx_test_new_fails(void* test)
 
 void cxx_test_spin_guard(void* test)
 {
+	// Stored inline, in the kernel's own size (pcpupool_layout.h).
+	static_assert(sizeof(SpinLock) == PCPU_SPINLOCK_SIZE);
 	SpinLock lock;
-	KT_EXPECT(test, lock.init(PCPU_LOCK_TEST), "init");
+	lock.init(PCPU_LOCK_TEST);
+	KT_EXPECT(test, lock.raw() == static_cast<void*>(&lock), "lock not inline");
 	KT_EXPECT(test, !kt_irqs_disabled(), "irqs off at start");
 	{
 		SpinIrqGuard g(lock);
@@ -72,7 +75,6 @@ void cxx_test_spin_guard(void* test)
 		g.unlock();
 		KT_EXPECT(test, !kt_irqs_disabled(), "unlock() did not restore");
 	}
-	lock.destroy();
 }
 
 void cxx_test_preempt_guard(void* test)
@@ -94,7 +96,8 @@ void cxx_test_preempt_guard(void* test)
 void cxx_test_mutex_guard(void* test)
 {
 	Mutex m;
-	KT_EXPECT(test, m.init(PCPU_LOCK_TEST), "init");
+	m.init(PCPU_LOCK_TEST);
+	KT_EXPECT(test, m.raw() == static_cast<void*>(&m), "mutex not inline");
 	{
 		MutexGuard g(m, MutexGuard::Wait::killable);
 		KT_EXPECT(test, g.held(), "killable lock not taken");

@@ -555,6 +555,12 @@ int Pool::init(u32 unit_bytes)
 	nr_units_ = pcpu_nr_cpu_ids();
 	nr_slots_ = fls64(unit_bytes_) + 2;
 	PCPU_BUG_ON(nr_slots_ > kMaxSlots);
+	// First: exit() cancels the work and takes the locks whatever
+	// failed below.  None of this can fail.
+	lock_.init(PCPU_LOCK_POOL);
+	mutex_.init(PCPU_LOCK_ALLOC_MUTEX);
+	balance_work_.setup(balance_work_fn, this);
+	reap_work_.setup(reap_work_fn, this);
 	unit_off_ = new (Gfp::kernel()) unsigned long[nr_units_];
 	cpus_ = new (Gfp::kernel()) u32[nr_units_];
 	if (!unit_off_ || !cpus_) {
@@ -568,16 +574,6 @@ int Pool::init(u32 unit_bytes)
 	}
 	for (u32 cpu = 0; cpu < nr_units_; cpu++)
 		unit_off_[cpu] = uptr(cpu) * unit_bytes_;
-	if (!lock_.init(PCPU_LOCK_POOL) || !mutex_.init(PCPU_LOCK_ALLOC_MUTEX)) {
-		exit();
-		return kENOMEM;
-	}
-	balance_work_ = pcpu_work_new(balance_work_fn, this);
-	reap_work_ = pcpu_work_new(reap_work_fn, this);
-	if (!balance_work_ || !reap_work_) {
-		exit();
-		return kENOMEM;
-	}
 	target_low_ = wm_.low;
 	target_high_ = wm_.high;
 	st_.unit_size = unit_bytes_;
@@ -597,15 +593,15 @@ void Pool::exit()
 	// The caches first: their objects go back to the area map, and the
 	// shrinker must not run on a pool that is going away.
 	exit_cache();
+	// Set up with the locks, first thing in init(): after a failed
+	// init() with bad arguments there is nothing more to undo.
+	const bool live = balance_work_.set_up();
 	// No new kicks can come once users are gone; cancel the work first,
 	// then destroy what a cancelled reap would have.
-	pcpu_work_delete(balance_work_);
-	balance_work_ = nullptr;
-	pcpu_work_delete(reap_work_);
-	reap_work_ = nullptr;
-	if (mutex_.raw() && lock_.raw())
+	balance_work_.cancel_sync();
+	reap_work_.cancel_sync();
+	if (live) {
 		reap();
-	if (mutex_.raw() && lock_.raw()) {
 		pcpupool_stats st;
 		get_stats(&st);
 		if (st.nr_cur_alloc) {
@@ -642,8 +638,8 @@ void Pool::exit()
 	delete[] cpus_;
 	cpus_ = nullptr;
 	nr_possible_ = 0;
-	mutex_.destroy();
-	lock_.destroy();
+	if (live)
+		mutex_.destroy();
 }
 
 } // namespace pcp

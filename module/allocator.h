@@ -43,6 +43,7 @@
 #include "chunk.h"
 #include "memalloc.h"
 #include "sync.h"
+#include "work.h"
 
 namespace pcp {
 
@@ -410,19 +411,34 @@ private:
 	u32* cpus_ = nullptr; // [nr_possible_], the possible CPUs
 	int nr_slots_ = 0; // slots 0..nr_slots_-1, the last = free
 	unsigned long* unit_off_ = nullptr; // [nr_units_]
-	void* balance_work_ = nullptr;
-	void* reap_work_ = nullptr;
-	u64 nr_kick_ = 0; // immediate runs queued by kick_balance() (atomic)
-	// Chunks out of the index, waiting for the reap work: pool lock.
-	List<Chunk, &Chunk::slot_node> dying_;
+	void* cache_ = nullptr; // the kernel's percpu CpuCache, set by init()
+	CpuCache** caches_ = nullptr; // [nr_units_]: each possible CPU's copy
 
-	Mutex mutex_; // chunk create/destroy, (de)population
-	SpinLock lock_; // everything below
-
-	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
+	// Read without a lock by every front-end hit and free, written
+	// rarely: apart from the pool lock's cache line, which bounces
+	// between CPUs on every miss.
 	// RCU-published (see ChunkIndex); replaced under the allocator mutex
 	// and the pool lock, so either one keeps it stable.
 	ChunkIndex* index_ = nullptr;
+	bool cache_on_ = true; // debugfs "cache"; read without the lock
+	// Classes whose populated-only carve found nothing (bit per class):
+	// set under the pool lock, cleared under it when populated free space
+	// grows (update()), read without it by atomic callers, who then fail
+	// at once instead of searching every chunk again.
+	u32 exhausted_ = 0;
+
+	WorkItem balance_work_; // balance()
+	WorkItem reap_work_; // reap()
+	u64 nr_kick_ = 0; // immediate runs queued by kick_balance() (atomic)
+	// Chunks out of the index, waiting for the reap work: pool lock.
+	List<Chunk, &Chunk::slot_node> dying_;
+	Mutex mutex_; // chunk create/destroy, (de)population
+
+	// The pool lock and the fields it guards, from a cache line of their
+	// own (the lock is stored inline: sync.h).
+	alignas(PCPU_CACHE_LINE) SpinLock lock_; // everything below
+
+	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
 	u32 next_chunk_id_ = 0;
 	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
 	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)
@@ -461,14 +477,6 @@ private:
 		// per-CPU counters are added on read
 
 	// Per-CPU front end.
-	void* cache_ = nullptr; // the kernel's percpu CpuCache, set by init()
-	CpuCache** caches_ = nullptr; // [nr_units_]: each possible CPU's copy
-	bool cache_on_ = true; // debugfs "cache"; read without the lock
-	// Classes whose populated-only carve found nothing (bit per class):
-	// set under the pool lock, cleared under it when populated free space
-	// grows (update()), read without it by atomic callers, who then fail
-	// at once instead of searching every chunk again.
-	u32 exhausted_ = 0;
 	unsigned long next_trim_ = 0; // jiffies of the next idle trim
 	void* shrinker_ = nullptr;
 };

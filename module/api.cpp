@@ -262,8 +262,7 @@ void pcpupool_core_exit(void)
 
 void pcpupool_core_debugfs_init(void)
 {
-	if (!hold_mutex.init(PCPU_LOCK_TEST))
-		return;
+	hold_mutex.init(PCPU_LOCK_TEST);
 	for (auto& f : files)
 		pcpu_debugfs_create(nullptr, &f);
 }

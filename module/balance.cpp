@@ -34,7 +34,7 @@ constexpr u32 kDepopBatch = 32;
 // and again writes nothing shared.
 void Pool::kick_balance(bool now)
 {
-	if (!balance_work_)
+	if (!balance_work_.set_up())
 		return;
 	bool* flag = now ? &balance_queued_ : &lazy_queued_;
 	if (__atomic_load_n(flag, __ATOMIC_RELAXED) ||
@@ -42,17 +42,17 @@ void Pool::kick_balance(bool now)
 		return;
 	if (now) {
 		__atomic_fetch_add(&nr_kick_, 1, __ATOMIC_RELAXED); // once per run at most
-		pcpu_work_queue(balance_work_);
+		balance_work_.queue();
 	} else
-		pcpu_work_queue_delayed(balance_work_, kLazyBalanceMs);
+		balance_work_.queue_delayed(kLazyBalanceMs);
 }
 
 void Pool::flush_balance()
 {
 	set_queued(false); // queue for sure: the caller waits for a run
 	kick_balance(true);
-	pcpu_work_flush(balance_work_);
-	pcpu_work_flush(reap_work_); // and for the chunks it freed to be gone
+	balance_work_.flush();
+	reap_work_.flush(); // and for the chunks it freed to be gone
 }
 
 // Returns whether atomic callers took memory since the last run.
@@ -123,7 +123,7 @@ void Pool::balance()
 				dying_.push_back(c);
 			}
 		}
-		pcpu_work_queue(reap_work_);
+		reap_work_.queue();
 	}
 	trim_idle_caches();
 }
@@ -185,7 +185,7 @@ void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 		empty_after_run_ = nr_empty_pop_;
 	}
 	if (demand)
-		pcpu_work_requeue_delayed(balance_work_, kDecayMs);
+		balance_work_.requeue_delayed(kDecayMs);
 }
 
 // Picks wholly free chunks beyond one spare, keeping the best populated,

@@ -379,7 +379,7 @@ void Pool::trim_idle_caches()
 			this);
 	}
 	if (cached_objects())
-		pcpu_work_requeue_delayed(balance_work_, kTrimMs);
+		balance_work_.requeue_delayed(kTrimMs);
 }
 
 // The shrinker: under memory pressure every cache goes back to the area

@@ -95,11 +95,10 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	Mempool* mp = new (gfp) Mempool;
 	if (!mp)
 		return nullptr;
-	// First: destroy() takes this lock whatever else failed below.
-	if (!mp->depot_lock_.init(PCPU_LOCK_MEMPOOL)) {
-		delete mp;
-		return nullptr;
-	}
+	// First: destroy() takes this lock and cancels this work whatever
+	// else failed below.
+	mp->depot_lock_.init(PCPU_LOCK_MEMPOOL);
+	mp->work_.setup(refill_work_fn, mp);
 	u32 i = 0;
 	for (; name && name[i] && i + 1 < sizeof(mp->name_); i++)
 		mp->name_[i] = name[i];
@@ -120,8 +119,7 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->depot_ = new (gfp) void*[mp->depot_cap_];
 	mp->mags_ = g_pool.alloc(sizeof(Mag), 8, gfp);
 	mp->stats_ = g_pool.alloc(sizeof(CpuStats), 8, gfp);
-	mp->work_ = pcpu_work_new(refill_work_fn, mp);
-	if (!mp->depot_ || !mp->mags_ || !mp->stats_ || !mp->work_) {
+	if (!mp->depot_ || !mp->mags_ || !mp->stats_) {
 		mp->destroy();
 		return nullptr;
 	}
@@ -152,8 +150,7 @@ void Mempool::destroy()
 		List<Mempool, &Mempool::node>::remove(this);
 	}
 	pcpu_debugfs_remove(dir_);
-	pcpu_work_delete(work_);
-	work_ = nullptr;
+	work_.cancel_sync();
 	if (stats_ && mags_) { // get_stats() reads both
 		pcpupool_mempool_stats st;
 		get_stats(&st);
@@ -182,7 +179,6 @@ void Mempool::destroy()
 	}
 	g_pool.free(mags_);
 	g_pool.free(stats_);
-	depot_lock_.destroy();
 	delete this;
 }
 
@@ -205,7 +201,7 @@ u32 Mempool::present_locked() const
 	return n;
 }
 
-void Mempool::kick_refill() { pcpu_work_queue(work_); }
+void Mempool::kick_refill() { work_.queue(); }
 
 // A reserve element goes out to a user.  IRQs off (an RCU read-side
 // section: the chunk index stays).
@@ -701,8 +697,7 @@ int cpu_dead_cb(unsigned int cpu)
 
 int mempools_init()
 {
-	if (!mempools_mutex.init(PCPU_LOCK_MEMPOOL_LIST))
-		return kENOMEM;
+	mempools_mutex.init(PCPU_LOCK_MEMPOOL_LIST);
 	mempool_dir = pcpu_debugfs_dir("mempool", nullptr);
 	int ret = pcpu_cpuhp_init(cpu_dead_cb);
 	if (ret)

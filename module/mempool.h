@@ -54,6 +54,7 @@
 #pragma once
 
 #include "allocator.h"
+#include "work.h"
 
 namespace pcp {
 
@@ -76,8 +77,8 @@ public:
 	int refill_rounds(int rounds);
 	void flush_refill()
 	{
-		pcpu_work_queue(work_);
-		pcpu_work_flush(work_);
+		work_.queue();
+		work_.flush();
 	}
 	void get_stats(pcpupool_mempool_stats* st);
 	void show(void* seq);
@@ -158,7 +159,7 @@ private:
 	u64 refills_ = 0;
 	u64 refill_runs_ = 0;
 	u64 depot_ops_ = 0;
-	void* work_ = nullptr;
+	WorkItem work_; // refill()
 	void* dir_ = nullptr;
 	pcpu_debugfs_file files_[1] = {};
 };

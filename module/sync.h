@@ -3,13 +3,17 @@
 // sync.h - RAII for every scope the core opens: spinlocks, mutexes,
 // preemption, IRQ and RCU read-side sections.
 //
-// The lock objects live in the port (their size depends on lockdep and the
-// kernel config); SpinLock/Mutex refer to them, are created by init(),
-// which can fail, and are released by their owner's destroy().
+// The lock objects are stored inline, where their data is: a SpinLock or
+// Mutex is the kernel's spinlock_t or struct mutex, in storage of the size
+// and alignment the configured kernel gives it (pcpupool_layout.h, generated
+// at build time by module/port/layout.c; the host build has its own).  The
+// port initializes it (init(), which cannot fail; Mutex::destroy() for
+// mutex debugging) and is handed a pointer to it.
 // Guards are scoped: they cannot be copied, moved or released early except
 // through the explicit unlock() where a function must drop a lock mid-way.
 #pragma once
 
+#include "pcpupool_layout.h"
 #include "types.h"
 
 namespace pcp {
@@ -21,21 +25,14 @@ public:
 	// (static destructors never run in a module): owners call destroy().
 	PCPU_NO_COPY_NO_MOVE(SpinLock);
 
-	[[nodiscard]] bool init(pcpu_lock_class cls)
-	{
-		lock_ = pcpu_spin_new(cls);
-		return lock_ != nullptr;
-	}
-	void destroy()
-	{
-		pcpu_spin_delete(lock_);
-		lock_ = nullptr;
-	}
-	void assert_held() const { pcpu_assert_spin_held(lock_); }
-	void* raw() const { return lock_; }
+	void init(pcpu_lock_class cls) { pcpu_spin_init(raw(), cls); }
+	void assert_held() const { pcpu_assert_spin_held(raw()); }
+	void* raw() const { return storage_; }
 
 private:
-	void* lock_ = nullptr;
+	// spinlock_t; mutable: taking a lock changes it, observing the
+	// object does not.
+	alignas(PCPU_SPINLOCK_ALIGN) mutable unsigned char storage_[PCPU_SPINLOCK_SIZE] = {};
 };
 
 // spin_lock_irqsave: usable from any context, hardirq included.
@@ -80,18 +77,10 @@ public:
 	// Trivially destructible, like SpinLock: owners call destroy().
 	PCPU_NO_COPY_NO_MOVE(Mutex);
 
-	[[nodiscard]] bool init(pcpu_lock_class cls)
-	{
-		mutex_ = pcpu_mutex_new(cls);
-		return mutex_ != nullptr;
-	}
-	void destroy()
-	{
-		pcpu_mutex_delete(mutex_);
-		mutex_ = nullptr;
-	}
-	void assert_held() const { pcpu_assert_mutex_held(mutex_); }
-	void* raw() const { return mutex_; }
+	void init(pcpu_lock_class cls) { pcpu_mutex_init(raw(), cls); }
+	void destroy() { pcpu_mutex_destroy(raw()); }
+	void assert_held() const { pcpu_assert_mutex_held(raw()); }
+	void* raw() const { return storage_; }
 	// Whether the calling task holds it through a MutexGuard (the
 	// allocation recorder asks; lockdep is not on every test kernel).
 	bool held_by_current() const
@@ -101,7 +90,7 @@ public:
 
 private:
 	friend class MutexGuard;
-	void* mutex_ = nullptr;
+	alignas(PCPU_MUTEX_ALIGN) mutable unsigned char storage_[PCPU_MUTEX_SIZE] = {};
 	void* owner_ = nullptr; // the guard's task while held, else nullptr
 };
 

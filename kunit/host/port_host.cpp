@@ -69,6 +69,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "pcpupool_layout.h"
 #include "../../module/core_api.h"
 
 // ---- gfp ------------------------------------------------------------------
@@ -616,49 +617,43 @@ int pcpu_this_cpu(void) noexcept
 
 // ---- locks ----
 
+// Stored inline in the core's SpinLock/Mutex (kunit/host/pcpupool_layout.h):
+// placement-constructed by init, never destructed (std::mutex holds no
+// resource on glibc); the magic catches a lock used before init() or
+// after destroy().
+constexpr unsigned kLockMagic = 0x10c4ed;
+
 struct HostLock {
-	std::mutex m;
-	std::atomic<long> owner{0};
-	int cls;
+	unsigned magic;
 	bool spin;
+	int cls;
+	std::atomic<long> owner{0};
+	std::mutex m;
 };
+static_assert(sizeof(HostLock) <= PCPU_SPINLOCK_SIZE && alignof(HostLock) <= PCPU_SPINLOCK_ALIGN &&
+		      sizeof(HostLock) <= PCPU_MUTEX_SIZE && alignof(HostLock) <= PCPU_MUTEX_ALIGN,
+	      "kunit/host/pcpupool_layout.h: HostLock does not fit");
 
 static HostLock* lock_of(void* l, bool spin)
 {
-	if (!l)
-		pcpu_bug(spin ? "spinlock: NULL lock (never initialized?)"
-			      : "mutex: NULL mutex (never initialized?)");
 	HostLock* h = static_cast<HostLock*>(l);
+	if (!h || h->magic != kLockMagic)
+		pcpu_bug(spin ? "spinlock: bad magic (never initialized?)"
+			      : "mutex: bad magic (never initialized, or destroyed?)");
 	if (h->spin != spin)
 		pcpu_bug("lock used as the wrong kind");
 	return h;
 }
 
-static void* lock_new(pcpu_lock_class cls, bool spin)
+static void lock_init(void* l, pcpu_lock_class cls, bool spin)
 {
-	check_alloc(pcpu_gfp.kernel, spin ? "spin_new" : "mutex_new");
-	if (should_fail(HOST_SITE_PORT_OBJ))
-		return nullptr;
-	HostLock* h = new HostLock();
+	HostLock* h = new (l) HostLock();
 	h->cls = cls;
 	h->spin = spin;
-	g_objs_live++;
-	return h;
+	h->magic = kLockMagic;
 }
 
-static void lock_delete(void* l)
-{
-	if (!l)
-		return;
-	HostLock* h = static_cast<HostLock*>(l);
-	if (h->owner)
-		violation("destroying a held lock");
-	g_objs_live--;
-	delete h;
-}
-
-void* pcpu_spin_new(enum pcpu_lock_class cls) noexcept { return lock_new(cls, true); }
-void pcpu_spin_delete(void* lock) noexcept { lock_delete(lock); }
+void pcpu_spin_init(void* lock, enum pcpu_lock_class cls) noexcept { lock_init(lock, cls, true); }
 
 static void spin_acquire(HostLock* h)
 {
@@ -785,8 +780,18 @@ void pcpu_assert_spin_held(void* lock) noexcept
 		violation("lockdep_assert_held: spinlock not held");
 }
 
-void* pcpu_mutex_new(enum pcpu_lock_class cls) noexcept { return lock_new(cls, false); }
-void pcpu_mutex_delete(void* mutex) noexcept { lock_delete(mutex); }
+void pcpu_mutex_init(void* mutex, enum pcpu_lock_class cls) noexcept
+{
+	lock_init(mutex, cls, false);
+}
+
+void pcpu_mutex_destroy(void* mutex) noexcept
+{
+	HostLock* h = lock_of(mutex, false);
+	if (h->owner)
+		violation("mutex_destroy of a held mutex");
+	h->magic = 0;
+}
 
 static void mutex_acquired(HostLock* h)
 {
@@ -1275,24 +1280,20 @@ void pcpu_vm_flush_tlb_all(void) noexcept
 
 // ---- work items ----
 
-void* pcpu_work_new(pcpu_work_fn fn, void* arg) noexcept
+static_assert(sizeof(HostWork) <= PCPU_WORK_SIZE && alignof(HostWork) <= PCPU_WORK_ALIGN,
+	      "kunit/host/pcpupool_layout.h: HostWork does not fit");
+
+void pcpu_work_setup(void* work, pcpu_work_fn fn, void* arg) noexcept
 {
-	check_alloc(pcpu_gfp.kernel, "work_new");
-	if (should_fail(HOST_SITE_PORT_OBJ))
-		return nullptr;
-	HostWork* w = new HostWork();
+	HostWork* w = new (work) HostWork();
 	w->fn = fn;
 	w->arg = arg;
 	std::lock_guard<std::mutex> g(g_wmu);
 	g_works.push_back(w);
-	g_objs_live++;
-	return w;
 }
 
-void pcpu_work_delete(void* work) noexcept
+void pcpu_work_cancel_sync(void* work) noexcept
 {
-	if (!work)
-		return;
 	might_sleep("cancel_delayed_work_sync");
 	HostWork* w = work_of(work);
 	std::unique_lock<std::mutex> lk(g_wmu);
@@ -1307,8 +1308,6 @@ void pcpu_work_delete(void* work) noexcept
 		}
 	}
 	w->magic = 0;
-	g_objs_live--;
-	delete w;
 }
 
 void pcpu_work_queue(void* work) noexcept

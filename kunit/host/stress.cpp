@@ -201,8 +201,7 @@ int mempool_exchange()
 	if (e.ret)
 		return 1;
 	static Exchange x; // one run per process
-	if (!x.h.lock.init(PCPU_LOCK_TEST))
-		return 1;
+	x.h.lock.init(PCPU_LOCK_TEST);
 	for (int k = 0; k < kPools; k++) {
 		x.mp[k] = pcpupool_mempool_create(k ? "x1" : "x0", kElem, 16, 24, pcpu_gfp.kernel);
 		if (!x.mp[k])
@@ -234,7 +233,6 @@ int mempool_exchange()
 		failure(err, nullptr);
 	if (stats().nr_cur_alloc)
 		failure("allocations leaked", nullptr);
-	x.h.lock.destroy();
 	host_quiesce();
 	if (violations())
 		failure(host_last_violation(), nullptr);

@@ -2,9 +2,10 @@
 /*
  * lock.c - port: spinlocks, mutexes, preemption, IRQs, CPUs and time.
  *
- * Lock objects are allocated here (their size depends on the kernel config,
- * e.g. lockdep) and handed to C++ as opaque pointers; the C++ side wraps
- * them in RAII guards (module/sync.h).  Each lock role has its own lockdep
+ * Lock objects live inline in their C++ owners, in storage of the size and
+ * alignment layout.c publishes (it depends on the kernel config, e.g.
+ * lockdep); they are initialized here and reach C++ as opaque pointers to
+ * that storage, which the C++ side wraps in RAII guards (module/sync.h).  Each lock role has its own lockdep
  * class so lockdep reasons about pcpupool's lock order by role.
  */
 #include <linux/cpumask.h>
@@ -19,11 +20,11 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/topology.h>
 #include "port.h"
+#include "pcpupool_layout.h"
 
 static struct lock_class_key pcpu_lock_keys[PCPU_LOCK_NR];
 static const char *const pcpu_lock_names[PCPU_LOCK_NR] = {
@@ -55,21 +56,18 @@ int pcpu_this_cpu(void)
 	return smp_processor_id();
 }
 
-void *pcpu_spin_new(enum pcpu_lock_class cls)
-{
-	spinlock_t *lock = kmalloc(sizeof(*lock), GFP_KERNEL);
+/* The C++ owners reserve the storage (module/sync.h). */
+static_assert(sizeof(spinlock_t) == PCPU_SPINLOCK_SIZE &&
+	      __alignof__(spinlock_t) == PCPU_SPINLOCK_ALIGN &&
+	      sizeof(struct mutex) == PCPU_MUTEX_SIZE &&
+	      __alignof__(struct mutex) == PCPU_MUTEX_ALIGN,
+	      "generated pcpupool_layout.h is stale");
 
-	if (lock) {
-		spin_lock_init(lock);
-		lockdep_set_class_and_name(lock, &pcpu_lock_keys[cls],
-					   pcpu_lock_names[cls]);
-	}
-	return lock;
-}
-
-void pcpu_spin_delete(void *lock)
+void pcpu_spin_init(void *lock, enum pcpu_lock_class cls)
 {
-	kfree(lock);
+	spin_lock_init((spinlock_t *)lock);
+	lockdep_set_class_and_name((spinlock_t *)lock, &pcpu_lock_keys[cls],
+				   pcpu_lock_names[cls]);
 }
 
 #ifdef PCPUPOOL_TEST
@@ -215,23 +213,16 @@ void pcpu_assert_spin_held(void *lock)
 	lockdep_assert_held((spinlock_t *)lock);
 }
 
-void *pcpu_mutex_new(enum pcpu_lock_class cls)
+void pcpu_mutex_init(void *mutex, enum pcpu_lock_class cls)
 {
-	struct mutex *m = kmalloc(sizeof(*m), GFP_KERNEL);
-
-	if (m) {
-		mutex_init(m);
-		lockdep_set_class_and_name(m, &pcpu_lock_keys[cls],
-					   pcpu_lock_names[cls]);
-	}
-	return m;
+	mutex_init((struct mutex *)mutex);
+	lockdep_set_class_and_name((struct mutex *)mutex, &pcpu_lock_keys[cls],
+				   pcpu_lock_names[cls]);
 }
 
-void pcpu_mutex_delete(void *mutex)
+void pcpu_mutex_destroy(void *mutex)
 {
-	if (mutex)
-		mutex_destroy((struct mutex *)mutex);
-	kfree(mutex);
+	mutex_destroy((struct mutex *)mutex);
 }
 
 void pcpu_mutex_lock(void *mutex)

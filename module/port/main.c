@@ -421,7 +421,7 @@ static int __init pcpupool_init(void)
 	ret = pcpu_vm_init();
 	if (ret)
 		return ret;
-	ret = pcpu_work_init();
+	ret = pcpu_wq_init();
 	if (ret)
 		goto err_vm;
 	ret = pcpu_fail_init();
@@ -442,7 +442,7 @@ err_debugfs:
 	pcpu_debugfs_exit();
 	pcpu_fail_exit();
 err_work:
-	pcpu_work_exit();
+	pcpu_wq_exit();
 err_vm:
 	pcpu_vm_exit();
 	return ret;
@@ -464,7 +464,7 @@ static void __exit pcpupool_exit(void)
 		pcpu_page_alloc(first_online_node, (__force unsigned int)GFP_KERNEL);
 	WARN(pcpu_pages_outstanding(), "pcpupool: %ld backing pages not freed at unload\n",
 	     pcpu_pages_outstanding());
-	pcpu_work_exit();
+	pcpu_wq_exit();
 	pcpu_vm_exit();
 }
 

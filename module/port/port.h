@@ -17,9 +17,12 @@
  *   main.c     module init/exit, parameters, exported C API
  *
  * A port function is thin: it translates and calls, it holds no policy.
- * Kernel objects whose layout depends on the kernel config (locks, work
- * items, pages) are opaque to C++ and live behind pointers owned by the port.
- * This header is shared by C and C++ and includes nothing.
+ * Kernel objects whose layout depends on the kernel config are opaque to
+ * C++.  Locks and work items are stored inline in their C++ owners, in
+ * storage sized by the generated pcpupool_layout.h (layout.c), and reach
+ * the port as pointers to that storage; pages and vm areas live behind
+ * pointers owned by the port.  This header is shared by C and C++ and
+ * includes nothing.
  */
 #ifndef PCPUPOOL_PORT_H
 #define PCPUPOOL_PORT_H
@@ -407,23 +410,19 @@ enum pcpu_lock_class {
 	PCPU_LOCK_NR,
 };
 /**
- * pcpu_spin_new() - allocate and initialize a spinlock
+ * pcpu_spin_init() - spin_lock_init() with a lockdep class per role
+ * @lock: PCPU_SPINLOCK_SIZE bytes aligned to PCPU_SPINLOCK_ALIGN
+ *        (pcpupool_layout.h), not in use
  * @cls: its role, which is its lockdep class
  *
- * Context: Process context, may sleep.
- * Return: the opaque lock, or NULL on failure.
- */
-void *pcpu_spin_new(enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
-/**
- * pcpu_spin_delete() - free a spinlock from pcpu_spin_new()
- * @lock: the lock, not held, or NULL
+ * A spinlock needs no destruction: its storage dies with its owner.
  *
  * Context: Any context.
  */
-void pcpu_spin_delete(void *lock) PCPU_PORT_NOEXCEPT;
+void pcpu_spin_init(void *lock, enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_spin_lock_irqsave() - spin_lock_irqsave()
- * @lock: a lock from pcpu_spin_new()
+ * @lock: a lock set up by pcpu_spin_init()
  *
  * Context: Any context.
  * Return: the saved IRQ flags, for pcpu_spin_unlock_irqrestore().
@@ -439,7 +438,7 @@ unsigned long pcpu_spin_lock_irqsave(void *lock) PCPU_PORT_NOEXCEPT;
 void pcpu_spin_unlock_irqrestore(void *lock, unsigned long flags) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_spin_lock() - spin_lock()
- * @lock: a lock from pcpu_spin_new()
+ * @lock: a lock set up by pcpu_spin_init()
  *
  * For locks never taken from IRQ context, or always taken with IRQs off.
  *
@@ -485,30 +484,31 @@ void pcpu_test_count_locks(int on) PCPU_PORT_NOEXCEPT;
 unsigned long long pcpu_test_lock_count(void) PCPU_PORT_NOEXCEPT;
 
 /**
- * pcpu_mutex_new() - allocate and initialize a mutex
+ * pcpu_mutex_init() - mutex_init() with a lockdep class per role
+ * @mutex: PCPU_MUTEX_SIZE bytes aligned to PCPU_MUTEX_ALIGN
+ *         (pcpupool_layout.h), not in use
  * @cls: its role, which is its lockdep class
- *
- * Context: Process context, may sleep.
- * Return: the opaque mutex, or NULL on failure.
- */
-void *pcpu_mutex_new(enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
-/**
- * pcpu_mutex_delete() - destroy and free a mutex from pcpu_mutex_new()
- * @mutex: the mutex, not held, or NULL
  *
  * Context: Any context.
  */
-void pcpu_mutex_delete(void *mutex) PCPU_PORT_NOEXCEPT;
+void pcpu_mutex_init(void *mutex, enum pcpu_lock_class cls) PCPU_PORT_NOEXCEPT;
+/**
+ * pcpu_mutex_destroy() - mutex_destroy()
+ * @mutex: a mutex set up by pcpu_mutex_init(), not held
+ *
+ * Context: Any context.
+ */
+void pcpu_mutex_destroy(void *mutex) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_mutex_lock() - mutex_lock()
- * @mutex: a mutex from pcpu_mutex_new()
+ * @mutex: a mutex set up by pcpu_mutex_init()
  *
  * Context: Process context, may sleep (uninterruptibly).
  */
 void pcpu_mutex_lock(void *mutex) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_mutex_lock_killable() - mutex_lock_killable()
- * @mutex: a mutex from pcpu_mutex_new()
+ * @mutex: a mutex set up by pcpu_mutex_init()
  *
  * Context: Process context, may sleep.
  * Return: 0 when taken, -EINTR on a fatal signal.
@@ -523,7 +523,7 @@ int pcpu_mutex_lock_killable(void *mutex) PCPU_PORT_NOEXCEPT;
 void pcpu_mutex_unlock(void *mutex) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_mutex_is_locked() - mutex_is_locked()
- * @mutex: a mutex from pcpu_mutex_new()
+ * @mutex: a mutex set up by pcpu_mutex_init()
  *
  * Context: Any context.
  * Return: nonzero if some task holds @mutex.
@@ -800,13 +800,15 @@ void pcpu_vm_flush_tlb_all(void) PCPU_PORT_NOEXCEPT;
 /* ---- work items (work.c) ---- */
 /**
  * typedef pcpu_work_fn - a work item's function
- * @arg: what was given to pcpu_work_new()
+ * @arg: what was given to pcpu_work_setup()
  *
  * Context: Process context (a worker of pcpupool's workqueue), may sleep.
  */
 typedef void (*pcpu_work_fn)(void *arg);
 /**
- * pcpu_work_new() - allocate a work item
+ * pcpu_work_setup() - INIT_DELAYED_WORK() for an item on pcpupool's workqueue
+ * @work: PCPU_WORK_SIZE bytes aligned to PCPU_WORK_ALIGN
+ *        (pcpupool_layout.h), not in use
  * @fn: its function
  * @arg: passed to @fn
  *
@@ -814,23 +816,22 @@ typedef void (*pcpu_work_fn)(void *arg);
  * another online CPU than the caller's (if there is one), so that a CPU
  * that keeps allocating never starves its own refill.
  *
- * Context: Process context, may sleep.
- * Return: the opaque work item, or NULL on failure.
+ * Context: Any context.
  */
-void *pcpu_work_new(pcpu_work_fn fn, void *arg) PCPU_PORT_NOEXCEPT;
+void pcpu_work_setup(void *work, pcpu_work_fn fn, void *arg) PCPU_PORT_NOEXCEPT;
 /**
- * pcpu_work_delete() - cancel and free a work item
- * @work: from pcpu_work_new(), or NULL
+ * pcpu_work_cancel_sync() - cancel_delayed_work_sync()
+ * @work: set up by pcpu_work_setup()
  *
- * Cancels @work, waits for a running call of its function to return, and
- * frees it.
+ * Cancels @work and waits for a running call of its function to return;
+ * the storage may then be reused or freed.
  *
  * Context: Process context, may sleep; not from @work's own function.
  */
-void pcpu_work_delete(void *work) PCPU_PORT_NOEXCEPT;
+void pcpu_work_cancel_sync(void *work) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_work_queue() - run a work item now
- * @work: from pcpu_work_new()
+ * @work: set up by pcpu_work_setup()
  *
  * Queues @work on another online CPU (if there is one) with no delay; a
  * delayed run already pending is brought forward to now.
@@ -840,7 +841,7 @@ void pcpu_work_delete(void *work) PCPU_PORT_NOEXCEPT;
 void pcpu_work_queue(void *work) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_work_queue_delayed() - run a work item after a delay
- * @work: from pcpu_work_new()
+ * @work: set up by pcpu_work_setup()
  * @delay_ms: delay in milliseconds
  *
  * Queues @work on another online CPU (if there is one); if it is pending
@@ -863,7 +864,7 @@ void pcpu_work_queue_delayed(void *work, unsigned long delay_ms) PCPU_PORT_NOEXC
 void pcpu_work_requeue_delayed(void *work, unsigned long delay_ms) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_work_flush() - wait for a work item's pending run
- * @work: from pcpu_work_new()
+ * @work: set up by pcpu_work_setup()
  *
  * flush_delayed_work(): a pending delayed run starts at once; waits until
  * it has returned.

@@ -6,6 +6,18 @@
 #ifndef PCPUPOOL_PORT_INTERNAL_H
 #define PCPUPOOL_PORT_INTERNAL_H
 
+#include <linux/workqueue.h>
+
+/*
+ * A work item (work.c), stored inline in its C++ owner (module/work.h):
+ * layout.c publishes its size and alignment.
+ */
+struct pcpu_work {
+	struct delayed_work dwork;
+	pcpu_work_fn fn;
+	void *arg;
+};
+
 /*
  * lockdep, IO half (lockdep.c): an allocation with @gfp may enter IO
  * reclaim.  The port's own allocation functions call it; vm_x86.c calls it
@@ -15,8 +27,8 @@ void pcpu_io_reclaim_might_gfp(unsigned int gfp);
 /* Module init/exit (main.c) of the parts below. */
 int pcpu_vm_init(void);
 void pcpu_vm_exit(void);
-int pcpu_work_init(void);
-void pcpu_work_exit(void);
+int pcpu_wq_init(void);
+void pcpu_wq_exit(void);
 /* debugfs.c: /sys/kernel/debug/pcpupool/ (created on first use); module
  * exit removes it and all below.
  */

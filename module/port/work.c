@@ -14,9 +14,11 @@
  * is all there is.)  An item re-queueing itself (the balance work's decay
  * and trim runs) stays on its CPU: moving it would put it, sooner or later,
  * on the CPU that bursts next, where a run preempted at a sleeping point
- * waits, bound, for the burst to end.  Every item is a delayed_work so that one type serves
- * both immediate kicks and periodic balancing; queueing is safe from any
- * context, hardirq included.
+ * waits, bound, for the burst to end.  Every item is a delayed_work so
+ * that one type serves both immediate kicks and periodic balancing;
+ * queueing is safe from any context, hardirq included.  Items are stored
+ * inline in their C++ owners (module/work.h), in the size and alignment
+ * layout.c publishes.
  */
 #include <linux/cpumask.h>
 #include <linux/slab.h>
@@ -24,14 +26,14 @@
 #include <linux/workqueue.h>
 #include "port.h"
 #include "port_internal.h"
+#include "pcpupool_layout.h"
 
 static struct workqueue_struct *pcpu_wq;
 
-struct pcpu_work {
-	struct delayed_work dwork;
-	pcpu_work_fn fn;
-	void *arg;
-};
+/* The C++ owners reserve PCPU_WORK_SIZE bytes (module/work.h). */
+static_assert(sizeof(struct pcpu_work) == PCPU_WORK_SIZE &&
+	      __alignof__(struct pcpu_work) == PCPU_WORK_ALIGN,
+	      "generated pcpupool_layout.h is stale");
 
 static void pcpu_work_run(struct work_struct *work)
 {
@@ -41,39 +43,33 @@ static void pcpu_work_run(struct work_struct *work)
 	w->fn(w->arg);
 }
 
-int pcpu_work_init(void)
+int pcpu_wq_init(void)
 {
 	pcpu_wq = alloc_workqueue("pcpupool", WQ_MEM_RECLAIM, 0);
 	return pcpu_wq ? 0 : -ENOMEM;
 }
 
-void pcpu_work_exit(void)
+void pcpu_wq_exit(void)
 {
 	if (pcpu_wq)
 		destroy_workqueue(pcpu_wq);
 	pcpu_wq = NULL;
 }
 
-void *pcpu_work_new(pcpu_work_fn fn, void *arg)
-{
-	struct pcpu_work *w = kzalloc(sizeof(*w), GFP_KERNEL);
-
-	if (!w)
-		return NULL;
-	INIT_DELAYED_WORK(&w->dwork, pcpu_work_run);
-	w->fn = fn;
-	w->arg = arg;
-	return w;
-}
-
-void pcpu_work_delete(void *work)
+void pcpu_work_setup(void *work, pcpu_work_fn fn, void *arg)
 {
 	struct pcpu_work *w = work;
 
-	if (!w)
-		return;
+	INIT_DELAYED_WORK(&w->dwork, pcpu_work_run);
+	w->fn = fn;
+	w->arg = arg;
+}
+
+void pcpu_work_cancel_sync(void *work)
+{
+	struct pcpu_work *w = work;
+
 	cancel_delayed_work_sync(&w->dwork);
-	kfree(w);
 }
 
 /*
