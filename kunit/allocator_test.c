@@ -566,8 +566,12 @@ static void test_misuse(struct kunit *test)
  * IRQ-off lock hold and front-end section) is printed for the debugfs
  * views and for the test-only check at that state, beside the views' at
  * the start and the longest while the state was built (allocations,
- * chunk creation, the balance work).  A measurement (TCG times are no proof); the
- * case asserts the state, the views and the check.
+ * chunk creation, the balance work).  Times are a measurement (TCG times
+ * are no proof); what the case asserts is the count the port keeps beside
+ * them: the views and the check walk one chunk map per IRQ-off section,
+ * however many chunks there are.  Its negative control, in the same case:
+ * the views with the walk in one section (test_whole_walk, as they were
+ * before issue 19) must show a section of every chunk's map.
  */
 static void test_irqoff_many_chunks(struct kunit *test)
 {
@@ -576,8 +580,9 @@ static void test_irqoff_many_chunks(struct kunit *test)
 	struct pcpupool_mem *big = kunit_kcalloc(test, max_pairs, sizeof(*big), GFP_KERNEL);
 	struct pcpupool_mem *small = kunit_kcalloc(test, max_pairs, sizeof(*small), GFP_KERNEL);
 	struct pcpupool_stats *st = kunit_kcalloc(test, 2, sizeof(*st), GFP_KERNEL), *st0 = st + 1;
-	unsigned long long t_start, t_build, t_views, t_check;
-	void *s_start, *s_build, *s_views, *s_check;
+	unsigned long long t_start, t_build, t_views, t_check, t_ctl;
+	void *s_start, *s_build, *s_views, *s_check, *s_ctl;
+	unsigned int w_start, w_build, w_views, w_check, w_ctl;
 	long bytes;
 
 	KUNIT_ASSERT_NOT_NULL(test, big);
@@ -587,7 +592,7 @@ static void test_irqoff_many_chunks(struct kunit *test)
 	unit = st0->unit_size;
 	pcpupool_test_irqoff_measure(1);
 	KUNIT_EXPECT_GT(test, pcpupool_test_render_views(), 0L);
-	t_start = pcpupool_test_irqoff_max(&s_start);
+	t_start = pcpupool_test_irqoff_max(&s_start, &w_start);
 
 	/*
 	 * A small one is anchored when it took the tail of a big one's
@@ -622,22 +627,33 @@ static void test_irqoff_many_chunks(struct kunit *test)
 		pcpupool_free(big[i]);
 	pcpupool_test_flush_balance();
 	pcpupool_test_flush_balance();
-	t_build = pcpupool_test_irqoff_max(&s_build);
+	t_build = pcpupool_test_irqoff_max(&s_build, &w_build);
 	pcpupool_get_stats(st);
 
 	pcpupool_test_irqoff_measure(1);
 	bytes = pcpupool_test_render_views();
-	t_views = pcpupool_test_irqoff_max(&s_views);
+	t_views = pcpupool_test_irqoff_max(&s_views, &w_views);
 	pcpupool_test_irqoff_measure(1);
 	KUNIT_EXPECT_NULL(test, pcpupool_test_check());
-	t_check = pcpupool_test_irqoff_max(&s_check);
+	t_check = pcpupool_test_irqoff_max(&s_check, &w_check);
+	/* The negative control: the same views, the walk in one section. */
+	pcpupool_test_whole_walk(1);
+	pcpupool_test_irqoff_measure(1);
+	KUNIT_EXPECT_GT(test, pcpupool_test_render_views(), 0L);
+	t_ctl = pcpupool_test_irqoff_max(&s_ctl, &w_ctl);
+	pcpupool_test_whole_walk(0);
 	pcpupool_test_irqoff_measure(0);
 	KUNIT_EXPECT_GT(test, bytes, 0L);
 	KUNIT_EXPECT_GT(test, t_views, 0ULL);
 	KUNIT_EXPECT_NOT_NULL(test, s_views);
-	kunit_info(test, "%llu chunks (%u possible CPUs, %llu pages populated): longest IRQ-off section: views %llu ns at %pS; check %llu ns at %pS; views at the start (%llu chunks) %llu ns at %pS; while building %llu ns at %pS",
-		   st->nr_chunks, num_possible_cpus(), st->populated_pages, t_views, s_views,
-		   t_check, s_check, st0->nr_chunks, t_start, s_start, t_build, s_build);
+	/* One map per section, with st->nr_chunks maps to walk. */
+	KUNIT_EXPECT_EQ(test, w_views, 1u);
+	KUNIT_EXPECT_EQ(test, w_check, 1u);
+	KUNIT_EXPECT_GE(test, (unsigned long long)w_ctl, st->nr_chunks);
+	kunit_info(test, "%llu chunks (%u possible CPUs, %llu pages populated): longest IRQ-off section (chunk maps walked in it): views %llu ns (%u) at %pS; check %llu ns (%u) at %pS; views walking in one section (the control) %llu ns (%u) at %pS; views at the start (%llu chunks) %llu ns (%u) at %pS; while building %llu ns (%u) at %pS",
+		   st->nr_chunks, num_possible_cpus(), st->populated_pages, t_views, w_views,
+		   s_views, t_check, w_check, s_check, t_ctl, w_ctl, s_ctl, st0->nr_chunks,
+		   t_start, w_start, s_start, t_build, w_build, s_build);
 	/* Each anchored small one holds a chunk of its own. */
 	KUNIT_EXPECT_GE(test, st->nr_chunks, (unsigned long long)n);
 

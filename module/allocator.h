@@ -293,6 +293,10 @@ public:
 	void show_stats(void* seq);
 	void show_chunks(void* seq);
 	const char* check();
+	// Test builds: the negative control of the views' one-chunk-per-IRQ-off
+	// -section rule: walk_chunks() holds the pool lock for the whole walk,
+	// as the views did before (the IRQ-off walk count must catch it).
+	void test_whole_walk(bool on) { __atomic_store_n(&test_whole_walk_, on, __ATOMIC_RELAXED); }
 	int set_low(u64 v);
 	int set_high(u64 v);
 	int set_cap(u64 v);
@@ -392,6 +396,12 @@ private:
 	void unmap_block(Chunk* c, u32 block, pcpu_page_list* pages);
 	void flush_and_free(pcpu_page_list* pages, u32 nr_blocks);
 
+	// stats.cpp: @locked(c) for every chunk of the index, each under the
+	// pool lock on its own, then @unlocked(c) without it; stops at the
+	// first non-null string @locked returns and returns it.
+	template <typename Locked, typename Unlocked>
+	const char* walk_chunks(Locked locked, Unlocked unlocked);
+
 	// balance.cpp
 	bool update_target(bool failed);
 	void recompute_target();
@@ -478,6 +488,7 @@ private:
 
 	// Per-CPU front end.
 	unsigned long next_trim_ = 0; // jiffies of the next idle trim
+	bool test_whole_walk_ = false; // test_whole_walk()
 	void* shrinker_ = nullptr;
 };
 

@@ -137,9 +137,11 @@ int set_irqoff_measure(void*, unsigned long long v)
 void show_irqoff(void* seq, void*)
 {
 	void* site;
-	unsigned long long ns = pcpu_irqoff_max(&site);
+	unsigned walks;
+	unsigned long long ns = pcpu_irqoff_max(&site, &walks);
 	pcpu_seq_printf(seq, "longest IRQ-off section: %llu ns, begun at %pS (timing %s)\n", ns,
 			site, pcpu_irqoff_measuring() ? "on" : "off");
+	pcpu_seq_printf(seq, "most chunk maps walked in one IRQ-off section: %u\n", walks);
 }
 
 // hold_atomic: write N to make N atomic (GFP_NOWAIT) 64-byte allocations
@@ -295,6 +297,8 @@ void pcpu_api_test_show(const char* name, void* seq)
 }
 
 void pcpu_api_test_flush_balance(void) { g_pool.flush_balance(); }
+
+void pcpu_api_test_whole_walk(int on) { g_pool.test_whole_walk(on); }
 
 void pcpu_api_test_hold_mutex(int hold) { g_pool.test_hold_mutex(hold); }
 

@@ -55,6 +55,7 @@ void pcpu_api_mempool_get_stats(struct pcpupool_mempool *pool,
 				struct pcpupool_mempool_stats *st);
 const char *pcpu_api_test_check(void);
 void pcpu_api_test_flush_balance(void);
+void pcpu_api_test_whole_walk(int on);
 void pcpu_api_test_hold_mutex(int hold);
 void pcpu_api_test_mempool_flush(struct pcpupool_mempool *pool);
 int pcpu_api_test_set_watermarks(unsigned int low, unsigned int high,
@@ -73,7 +74,9 @@ const char *pcpupool_test_check(void);
 void pcpupool_test_flush_balance(void);
 long pcpupool_test_render_views(void);
 void pcpupool_test_irqoff_measure(int on);
-unsigned long long pcpupool_test_irqoff_max(void **site);
+unsigned long long pcpupool_test_irqoff_max(void **site, unsigned int *walks);
+/* The negative control of the views' walk: one IRQ-off section for all. */
+void pcpupool_test_whole_walk(int on);
 int pcpupool_test_set_watermarks(unsigned int low, unsigned int high,
 				 unsigned int cap);
 void pcpupool_test_set_recorder(pcpu_alloc_recorder_fn fn);

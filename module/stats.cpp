@@ -8,6 +8,42 @@
 
 namespace pcp {
 
+// The views' walk.  One chunk at a time under the pool lock: IRQs are off
+// for one chunk's map, not for every chunk's (a cat of a view must not
+// stall hardirq allocations for O(chunks x unit)).  The index and its
+// chunks stay valid inside the RCU read-side section.  Each locked visit
+// is reported to the port's IRQ-off measurement as one map walk, so the
+// rule is counted, not only timed (KUnit test_irqoff_many_chunks).
+template <typename Locked, typename Unlocked>
+const char* Pool::walk_chunks(Locked locked, Unlocked unlocked)
+{
+	RcuReadGuard rcu;
+	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	auto visit = [&](bool lock_each) -> const char* {
+		for (u32 i = 0; idx && i < idx->n; i++) {
+			const Chunk* c = idx->c[i];
+			const char* err;
+			if (lock_each) {
+				SpinIrqGuard g(lock_);
+				pcpu_irqoff_note_walk();
+				err = locked(c);
+			} else {
+				pcpu_irqoff_note_walk();
+				err = locked(c);
+			}
+			if (err)
+				return err;
+			unlocked(c);
+		}
+		return nullptr;
+	};
+	if (PCPU_UNLIKELY(__atomic_load_n(&test_whole_walk_, __ATOMIC_RELAXED))) {
+		SpinIrqGuard g(lock_); // the negative control: every chunk in one section
+		return visit(false);
+	}
+	return visit(true);
+}
+
 void Pool::get_stats(pcpupool_stats* st)
 {
 	{
@@ -87,28 +123,26 @@ void Pool::show_stats(void* seq)
 			"low_watermark", wm.low, "high_watermark", wm.high, "target_cap", wm.cap,
 			"target_low", st.target_low, "target_high", st.target_high);
 	pcpu_seq_printf(seq, "Chunks:\n");
-	// One chunk at a time under the pool lock: IRQs are off for one
-	// chunk's map walk, not for every chunk's (a cat of this file must not
-	// stall hardirq allocations for O(chunks x unit)).  The index and its
-	// chunks stay valid inside the RCU read-side section.
-	RcuReadGuard rcu;
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-	for (u32 i = 0; idx && i < idx->n; i++) {
-		const Chunk* c = idx->c[i];
+	struct {
 		AreaStats as;
 		u32 empty, pop;
-		{
-			SpinIrqGuard g(lock_);
-			as = c->map.stats();
-			empty = c->map.nr_empty_populated();
-			pop = c->map.nr_populated();
-		}
-		pcpu_seq_printf(seq,
+	} v;
+	walk_chunks(
+		[&](const Chunk* c) -> const char* {
+			v.as = c->map.stats();
+			v.empty = c->map.nr_empty_populated();
+			v.pop = c->map.nr_populated();
+			return nullptr;
+		},
+		[&](const Chunk* c) {
+			pcpu_seq_printf(
+				seq,
 				"chunk %-4u nr_alloc %-6u free_bytes %-7u contig_bytes %-7u "
-				"sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated %-3u\n",
-				c->id, as.nr_allocs, as.free_bytes, as.contig_bytes, as.sum_frag,
-				as.max_frag, empty, pop);
-	}
+				"sum_frag %-7u max_frag %-7u empty_pop_pages %-3u populated "
+				"%-3u\n",
+				c->id, v.as.nr_allocs, v.as.free_bytes, v.as.contig_bytes,
+				v.as.sum_frag, v.as.max_frag, v.empty, v.pop);
+		});
 }
 
 // The largest unit is 16 MiB: 4096 pages; a line shows the first 256.
@@ -121,27 +155,25 @@ void Pool::show_chunks(void* seq)
 {
 	pcpu_seq_printf(seq, "# unit_size %u, %u units, pages: . unpopulated  o empty  # used\n",
 			unit_bytes_, nr_units_);
-	// As show_stats(): one chunk at a time under the lock, inside RCU.
-	RcuReadGuard rcu;
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
 	char line[kMaxPagesShown + 1];
-	for (u32 i = 0; idx && i < idx->n; i++) {
-		const Chunk* c = idx->c[i];
-		u32 n = min(c->map.nr_blocks(), kMaxPagesShown);
-		int slot;
-		{
-			SpinIrqGuard g(lock_);
+	u32 n = 0;
+	int slot = 0;
+	walk_chunks(
+		[&](const Chunk* c) -> const char* {
+			n = min(c->map.nr_blocks(), kMaxPagesShown);
 			slot = c->slot;
 			for (u32 b = 0; b < n; b++) {
 				bool pop = c->map.block_populated(b), empty = c->map.block_empty(b);
 				line[b] = pop ? (empty ? 'o' : '#') : (empty ? '.' : '!');
 			}
-		}
-		line[n] = 0;
-		pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d %s%s\n", c->id,
-				reinterpret_cast<void*>(c->base()), slot, line,
-				n < c->map.nr_blocks() ? "..." : "");
-	}
+			return nullptr;
+		},
+		[&](const Chunk* c) {
+			line[n] = 0;
+			pcpu_seq_printf(seq, "chunk %-4u base %px slot %-2d %s%s\n", c->id,
+					reinterpret_cast<void*>(c->base()), slot, line,
+					n < c->map.nr_blocks() ? "..." : "");
+		});
 }
 
 // Two passes, so that IRQs are never off for O(chunks x unit): each
@@ -150,22 +182,21 @@ void Pool::show_chunks(void* seq)
 // does constant work per chunk.
 const char* Pool::check()
 {
-	{
-		RcuReadGuard rcu;
-		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
-		for (u32 i = 0; idx && i < idx->n; i++) {
-			const Chunk* c = idx->c[i];
-			SpinIrqGuard g(lock_);
-			if (const char* err = c->map.check())
-				return err;
+	const char* err = walk_chunks(
+		[&](const Chunk* c) -> const char* {
+			if (const char* e = c->map.check())
+				return e;
 			// Tags only at the start of live allocations.
 			for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
 				u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);
 				if (t && !c->map.alloc_size(off / kMinAllocBytes))
 					return "element tag on no live allocation";
 			}
-		}
-	}
+			return nullptr;
+		},
+		[](const Chunk*) {});
+	if (err)
+		return err;
 	SpinIrqGuard g(lock_);
 	u32 empty = 0, pop = 0, off_slots = 0;
 	for (u32 i = 0; i < nr_chunks(); i++) {

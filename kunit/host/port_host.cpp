@@ -691,6 +691,8 @@ unsigned long long pcpu_test_lock_count(void) noexcept { return t_lock_count; }
 static std::atomic<bool> g_irqoff_on;
 static std::atomic<unsigned long long> g_irqoff_max;
 static std::atomic<void*> g_irqoff_site;
+static std::atomic<unsigned> g_irqoff_walks;
+thread_local unsigned t_irqoff_walks;
 thread_local std::chrono::steady_clock::time_point t_irqoff_since;
 thread_local void* t_irqoff_ip;
 
@@ -699,6 +701,7 @@ static void irqoff_begin(unsigned long flags, void* ip)
 	if (g_irqoff_on.load(std::memory_order_relaxed) && !flags) {
 		t_irqoff_since = std::chrono::steady_clock::now();
 		t_irqoff_ip = ip;
+		t_irqoff_walks = 0;
 	}
 }
 
@@ -714,7 +717,19 @@ static void irqoff_end(unsigned long flags)
 		;
 	if (d > seen)
 		g_irqoff_site.store(t_irqoff_ip);
+	unsigned w = g_irqoff_walks.load();
+	while (t_irqoff_walks > w && !g_irqoff_walks.compare_exchange_weak(w, t_irqoff_walks))
+		;
+	t_irqoff_walks = 0;
 	t_irqoff_ip = nullptr;
+}
+
+void pcpu_irqoff_note_walk(void) noexcept
+{
+	if (!t_irqs)
+		violation("pcpu_irqoff_note_walk with IRQs on");
+	if (g_irqoff_on.load(std::memory_order_relaxed) && t_irqoff_ip)
+		t_irqoff_walks++;
 }
 
 void pcpu_irqoff_measure(int on) noexcept
@@ -723,15 +738,17 @@ void pcpu_irqoff_measure(int on) noexcept
 	if (on) {
 		g_irqoff_max.store(0);
 		g_irqoff_site.store(nullptr);
+		g_irqoff_walks.store(0);
 		g_irqoff_on.store(true);
 	}
 }
 
 int pcpu_irqoff_measuring(void) noexcept { return g_irqoff_on.load(); }
 
-unsigned long long pcpu_irqoff_max(void** site) noexcept
+unsigned long long pcpu_irqoff_max(void** site, unsigned* walks) noexcept
 {
 	*site = g_irqoff_site.load();
+	*walks = g_irqoff_walks.load();
 	return g_irqoff_max.load();
 }
 
@@ -1563,6 +1580,7 @@ int pcpupool_test_kasan_oob(void) { return 0; } // ASan covers the host
 void pcpupool_test_set_caching(int on) { pcpu_api_test_set_caching(on); }
 unsigned long long pcpupool_test_cached_objects(void) { return pcpu_api_test_cached_objects(); }
 void pcpupool_test_count_locks(int on) { pcpu_api_test_count_locks(on); }
+void pcpupool_test_whole_walk(int on) { pcpu_api_test_whole_walk(on); }
 unsigned long long pcpupool_test_lock_count(void) { return pcpu_api_test_lock_count(); }
 
 } // extern "C"

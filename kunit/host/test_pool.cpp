@@ -607,6 +607,40 @@ HT_CASE(Pool, Debugfs)
 	CONSISTENT();
 }
 
+// The views and the check walk one chunk map per IRQ-off section, counted
+// by the port's measurement; the control (the walk in one section, as the
+// views were before) must show every chunk's map in one.
+HT_CASE(Pool, ViewsWalkOneChunkPerSection)
+{
+	Env e;
+	pcpupool_test_set_caching(0);
+	void* big[8];
+	for (auto& p : big) {
+		p = pcpupool_alloc(kUnit, 8, kKernel);
+		HT_ASSERT(p, "whole-unit allocation");
+	}
+	const unsigned n = stats().nr_chunks;
+	HT_EXPECT(n >= 8, "chunks %u", n);
+	static char buf[1 << 16];
+	void* site;
+	unsigned walks[2];
+	for (int control = 0; control < 2; control++) {
+		pcpupool_test_whole_walk(control);
+		pcpu_irqoff_measure(1);
+		HT_EXPECT(host_debugfs_read("chunks", buf, sizeof(buf)) > 0, "chunks view");
+		HT_EXPECT(host_debugfs_read("stats", buf, sizeof(buf)) > 0, "stats view");
+		HT_EXPECT(!pcpupool_test_check(), "check");
+		pcpu_irqoff_max(&site, &walks[control]);
+		pcpu_irqoff_measure(0);
+	}
+	pcpupool_test_whole_walk(0);
+	HT_EXPECT(walks[0] == 1, "a section walked %u chunk maps", walks[0]);
+	HT_EXPECT(walks[1] >= n, "control: %u maps in one section, %u chunks", walks[1], n);
+	for (auto& p : big)
+		pcpupool_free(p);
+	CONSISTENT();
+}
+
 HT_CASE(Pool, ExitWithLiveAllocations)
 {
 	{

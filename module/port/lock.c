@@ -106,13 +106,19 @@ static inline void pcpu_note_lock(void)
  * already off (hardirq callers, nested locks) belong to their caller's
  * section and are not timed alone.  Off by default: a static key, so the
  * cost is a patched-out jump; on, two local_clock() reads per section.
+ * The core also reports each walk of a chunk's map it makes with IRQs off
+ * (pcpu_irqoff_note_walk()), and the most walks in one section are kept:
+ * the count that says whether a section grows with the number of chunks,
+ * where times under emulation say little.
  */
 static DEFINE_STATIC_KEY_FALSE(pcpu_irqoff_key);
 static DEFINE_PER_CPU(u64, pcpu_irqoff_since);
 static DEFINE_PER_CPU(unsigned long, pcpu_irqoff_ip);
-static DEFINE_RAW_SPINLOCK(pcpu_irqoff_lock);	/* the two below */
+static DEFINE_PER_CPU(unsigned int, pcpu_irqoff_walks);
+static DEFINE_RAW_SPINLOCK(pcpu_irqoff_lock);	/* the three below */
 static u64 pcpu_irqoff_max_ns;
 static unsigned long pcpu_irqoff_max_ip;
+static unsigned int pcpu_irqoff_max_walks;
 static DEFINE_MUTEX(pcpu_irqoff_mutex);	/* turning it on and off */
 
 static __always_inline void irqoff_begin(unsigned long flags, unsigned long ip)
@@ -120,12 +126,14 @@ static __always_inline void irqoff_begin(unsigned long flags, unsigned long ip)
 	if (static_branch_unlikely(&pcpu_irqoff_key) && !irqs_disabled_flags(flags)) {
 		__this_cpu_write(pcpu_irqoff_since, local_clock());
 		__this_cpu_write(pcpu_irqoff_ip, ip);
+		__this_cpu_write(pcpu_irqoff_walks, 0);
 	}
 }
 
 /* IRQs still off. */
 static __always_inline void irqoff_end(unsigned long flags)
 {
+	unsigned int walks;
 	u64 since, d;
 
 	if (!static_branch_unlikely(&pcpu_irqoff_key) || irqs_disabled_flags(flags))
@@ -134,15 +142,28 @@ static __always_inline void irqoff_end(unsigned long flags)
 	if (!since)	/* began before the measurement did */
 		return;
 	__this_cpu_write(pcpu_irqoff_since, 0);
+	walks = __this_cpu_read(pcpu_irqoff_walks);
+	__this_cpu_write(pcpu_irqoff_walks, 0);
 	d = local_clock() - since;
-	if (d <= READ_ONCE(pcpu_irqoff_max_ns))
+	if (d <= READ_ONCE(pcpu_irqoff_max_ns) &&
+	    walks <= READ_ONCE(pcpu_irqoff_max_walks))
 		return;
 	raw_spin_lock(&pcpu_irqoff_lock);
 	if (d > pcpu_irqoff_max_ns) {
 		WRITE_ONCE(pcpu_irqoff_max_ns, d);
 		pcpu_irqoff_max_ip = __this_cpu_read(pcpu_irqoff_ip);
 	}
+	if (walks > pcpu_irqoff_max_walks)
+		WRITE_ONCE(pcpu_irqoff_max_walks, walks);
 	raw_spin_unlock(&pcpu_irqoff_lock);
+}
+
+void pcpu_irqoff_note_walk(void)
+{
+	/* Only inside a timed section: IRQs are off, the CPU is fixed. */
+	if (static_branch_unlikely(&pcpu_irqoff_key) &&
+	    __this_cpu_read(pcpu_irqoff_since))
+		__this_cpu_inc(pcpu_irqoff_walks);
 }
 
 void pcpu_irqoff_measure(int on)
@@ -154,11 +175,14 @@ void pcpu_irqoff_measure(int on)
 		static_branch_disable(&pcpu_irqoff_key);
 	if (on) {
 		/* No section is timed now: a stale start cannot survive. */
-		for_each_possible_cpu(cpu)
+		for_each_possible_cpu(cpu) {
 			per_cpu(pcpu_irqoff_since, cpu) = 0;
+			per_cpu(pcpu_irqoff_walks, cpu) = 0;
+		}
 		raw_spin_lock_irq(&pcpu_irqoff_lock);
 		pcpu_irqoff_max_ns = 0;
 		pcpu_irqoff_max_ip = 0;
+		pcpu_irqoff_max_walks = 0;
 		raw_spin_unlock_irq(&pcpu_irqoff_lock);
 		static_branch_enable(&pcpu_irqoff_key);
 	}
@@ -170,13 +194,14 @@ int pcpu_irqoff_measuring(void)
 	return static_key_enabled(&pcpu_irqoff_key);
 }
 
-unsigned long long pcpu_irqoff_max(void **site)
+unsigned long long pcpu_irqoff_max(void **site, unsigned int *walks)
 {
 	unsigned long long ns;
 
 	raw_spin_lock_irq(&pcpu_irqoff_lock);
 	ns = pcpu_irqoff_max_ns;
 	*site = (void *)pcpu_irqoff_max_ip;
+	*walks = pcpu_irqoff_max_walks;
 	raw_spin_unlock_irq(&pcpu_irqoff_lock);
 	return ns;
 }

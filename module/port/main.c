@@ -319,11 +319,17 @@ void pcpupool_test_irqoff_measure(int on)
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_irqoff_measure);
 
-unsigned long long pcpupool_test_irqoff_max(void **site)
+unsigned long long pcpupool_test_irqoff_max(void **site, unsigned int *walks)
 {
-	return pcpu_irqoff_max(site);
+	return pcpu_irqoff_max(site, walks);
 }
 EXPORT_SYMBOL_GPL(pcpupool_test_irqoff_max);
+
+void pcpupool_test_whole_walk(int on)
+{
+	pcpu_api_test_whole_walk(on);
+}
+EXPORT_SYMBOL_GPL(pcpupool_test_whole_walk);
 
 void pcpupool_test_flush_balance(void)
 {

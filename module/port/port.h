@@ -587,13 +587,23 @@ void pcpu_irqoff_measure(int on) PCPU_PORT_NOEXCEPT;
  */
 int pcpu_irqoff_measuring(void) PCPU_PORT_NOEXCEPT;
 /**
+ * pcpu_irqoff_note_walk() - count a walk of a chunk's map with IRQs off
+ *
+ * While timing is on, adds one to the walks of the current timed section;
+ * otherwise (or outside a timed section) does nothing.
+ *
+ * Context: IRQs off, inside pcpupool's own IRQ-off section.
+ */
+void pcpu_irqoff_note_walk(void) PCPU_PORT_NOEXCEPT;
+/**
  * pcpu_irqoff_max() - the longest IRQ-off section since the last reset
  * @site: set to the code address that began it (print with %pS), or NULL
+ * @walks: set to the most chunk-map walks seen in one section
  *
  * Context: Any context.
  * Return: its length in nanoseconds (0: none timed yet).
  */
-unsigned long long pcpu_irqoff_max(void **site) PCPU_PORT_NOEXCEPT;
+unsigned long long pcpu_irqoff_max(void **site, unsigned int *walks) PCPU_PORT_NOEXCEPT;
 /**
  * pcpu_might_sleep() - might_sleep()
  *

@@ -143,6 +143,12 @@ if grep -q "^longest IRQ-off section: [1-9][0-9]* ns, begun at .*Pool.* (timing 
 else
 	bad "irqoff: $(cat $D/irqoff)"
 fi
+# Counted, not only timed: the read walked one chunk map per section.
+if grep -qx "most chunk maps walked in one IRQ-off section: 1" $D/irqoff; then
+	ok "irqoff: one chunk map per IRQ-off section in a read of chunks"
+else
+	bad "irqoff walks: $(tail -1 $D/irqoff)"
+fi
 try_write 70000 $D/hold_atomic && bad "hold_atomic 70000 accepted" || ok "hold_atomic above 65536 refused"
 for v in 4097 -1 x NL; do
 	try_write "$v" $D/mempool_demo && bad "mempool_demo accepted '$v'" || ok "mempool_demo refused '$v'"
