@@ -435,6 +435,71 @@ static void test_removal_folds_and_frees(struct kunit *test)
 	pcpub_test_destroy(d);
 }
 
+static struct pcpub_sum tree_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css)
+{
+	struct pcpub_sum s;
+
+	pcpub_css_tree_sum(d, css, &s);
+	return s;
+}
+
+/*
+ * Hierarchy, as io.stat: a parent p that issues no IO itself has the
+ * totals of its children q and r (summed at read time, no object of its
+ * own); after r is removed its counts stay in p's totals (folded into an
+ * object made for p by the reaper); IO of a removed child s that never had
+ * an object reaches p's totals too.  Own sums (pcpub_css_sum) and
+ * "removed" keep counting every bio once.
+ */
+static void test_hierarchy_totals(struct kunit *test)
+{
+	struct pcpub_dev *d = new_dev(test, PCPUB_BIO, 4);
+	struct cgroup_subsys_state *p = fake_css(test), *q = fake_css(test);
+	struct cgroup_subsys_state *r = fake_css(test), *s = fake_css(test);
+	struct pcpub_alloc_stats st;
+	struct pcpub_sum u;
+
+	q->parent = r->parent = s->parent = p;
+	pcpub_account(d, q, PCPUB_WRITE, 4096, false);
+	pcpub_account(d, q, PCPUB_WRITE, 4096, true);
+	pcpub_account(d, r, PCPUB_READ, 512, false);
+	KUNIT_EXPECT_FALSE(test, pcpub_css_sum(d, p, &u));
+	KUNIT_EXPECT_TRUE(test, pcpub_css_tree_sum(d, p, &u));
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_WRITE], 2ULL);
+	KUNIT_EXPECT_EQ(test, u.bytes[PCPUB_WRITE], 8192ULL);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_READ], 1ULL);
+	KUNIT_EXPECT_EQ(test, u.flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, tree_sum(d, q).ios[PCPUB_WRITE], 2ULL);
+	KUNIT_EXPECT_EQ(test, tree_sum(d, q).ios[PCPUB_READ], 0ULL);
+
+	r->flags |= CSS_DYING;
+	pcpub_reap(d);
+	flush_delayed_work(&d->reap_work);
+	pcpub_alloc_stats(d, &st);
+	KUNIT_EXPECT_EQ(test, st.reaped, 1ULL);
+	KUNIT_EXPECT_FALSE(test, pcpub_css_sum(d, r, &u));
+	/* p's object, made for the fold, holds no IO of its own */
+	KUNIT_EXPECT_TRUE(test, pcpub_css_sum(d, p, &u));
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_READ], 0ULL);
+	u = tree_sum(d, p);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_WRITE], 2ULL);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_READ], 1ULL);
+	KUNIT_EXPECT_EQ(test, u.bytes[PCPUB_READ], 512ULL);
+
+	/* a removed child that never had an object: its IO reaches p */
+	s->flags |= CSS_DYING;
+	pcpub_account(d, s, PCPUB_DISCARD, 1 << 20, false);
+	KUNIT_EXPECT_FALSE(test, pcpub_css_sum(d, s, &u));
+	u = tree_sum(d, p);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_DISCARD], 1ULL);
+	KUNIT_EXPECT_EQ(test, u.bytes[PCPUB_DISCARD], 1ULL << 20);
+	pcpub_removed_sum(d, &u);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_READ], 1ULL);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_DISCARD], 1ULL);
+	KUNIT_EXPECT_EQ(test, u.ios[PCPUB_WRITE], 0ULL);
+	pcpub_test_destroy(d);
+}
+
 /*
  * Submitters on every CPU while cgroups come and go: each slot's cgroup is
  * replaced by a fresh one (first IOs: allocations, some made to miss) and
@@ -667,6 +732,7 @@ static struct kunit_case blk_cases[] = {
 	KUNIT_CASE(test_miss_then_retry),
 	KUNIT_CASE_PARAM(test_fault_never_fails_bio, mode_gen_params),
 	KUNIT_CASE(test_removal_folds_and_frees),
+	KUNIT_CASE(test_hierarchy_totals),
 	KUNIT_CASE_SLOW(test_concurrent_conservation),
 	KUNIT_CASE_PARAM(test_data_path, mode_gen_params),
 	KUNIT_CASE(test_destroy_frees_all),

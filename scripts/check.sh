@@ -256,7 +256,7 @@ group wide kunit kunit PCPUPOOL_MIN_PASS=54 PCPUPOOL_SHAPE=wide PCPUPOOL_TIMEOUT
 # page allocations fail at random (5%), hotplug and the hardirq load on.
 group page-pressure kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_stress pcpupool_kunit.stress_ms=90000 pcpupool_kunit.stress_fail=1 pcpupool_guest.fail_probability=5"
-group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=84
+group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=100
 group swap swap guest:pcpupool-swap PCPUPOOL_MIN_PASS=16 PCPUPOOL_MEM=384
 group stock smoke one
 group stock-6.1 smoke one PCPUPOOL_SERIES=6.1

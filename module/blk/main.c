@@ -30,11 +30,15 @@
  *
  * debugfs, under pcpupool's directory (/sys/kernel/debug/pcpupool/blk/):
  *
- *   <disk>/stats   one line per cgroup with a stats object, keys and order
- *                  of cgroup v2's io.stat, summed over CPUs at read time:
+ *   <disk>/stats   one line per cgroup with a stats object or a descendant
+ *                  with one, keys and order of cgroup v2's io.stat, with
+ *                  io.stat's hierarchical totals (the cgroup's own IO, its
+ *                  live and its removed descendants'), summed over CPUs
+ *                  and over the subtree at read time, parents first:
  *                    <path> rbytes= wbytes= rios= wios= dbytes= dios= flushes=
  *                  (" dying=1" until the reaper folds it), then
- *                    (removed) ...       folded from removed cgroups
+ *                    (removed) ...       the own IO of removed cgroups (also
+ *                                        in their ancestors' lines)
  *                    (unattributed) ...  bios whose stats allocation missed
  *                    allocs served= missed= retried= reaped= live= reserve=
  *                    device mode= size= bios= requests= flush_reqs=
@@ -226,25 +230,32 @@ static int pcpub_stats_show(struct seq_file *m, void *v)
 {
 	struct pcpub_dev *d = m->private;
 	struct pcpub_alloc_stats st;
+	struct pcpub_line *lines;
 	struct pcpub_sum sum;
-	struct pcpub_stat *s;
+	unsigned int i, n, max;
 	char *path;
 
 	path = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!path)
+	max = pcpub_tree_bound(d) + 8;
+	lines = kvmalloc_array(max, sizeof(*lines), GFP_KERNEL);
+	if (!path || !lines) {
+		kfree(path);
+		kvfree(lines);
 		return -ENOMEM;
+	}
 	rcu_read_lock();
-	list_for_each_entry_rcu(s, &d->stats, node) {
-		bool dying = s->css && css_is_dying(s->css);
+	n = pcpub_tree_fill(d, lines, max);
+	for (i = 0; i < n; i++) {
+		struct cgroup_subsys_state *css = lines[i].css;
 
-		if (!s->css || !s->css->cgroup ||
-		    cgroup_path(s->css->cgroup, path, PATH_MAX) < 0)
+		if (!css || !css->cgroup ||
+		    cgroup_path(css->cgroup, path, PATH_MAX) < 0)
 			strscpy(path, "/", PATH_MAX);
-		memset(&sum, 0, sizeof(sum));
-		pcpub_ctr_sum(s->ctr, &sum);
-		pcpub_seq_sum(m, path, &sum, dying ? " dying=1" : "");
+		pcpub_seq_sum(m, path, &lines[i].sum,
+			      lines[i].dying ? " dying=1" : "");
 	}
 	rcu_read_unlock();
+	kvfree(lines);
 	kfree(path);
 	pcpub_removed_sum(d, &sum);
 	pcpub_seq_sum(m, "(removed)", &sum, "");

@@ -89,6 +89,14 @@ struct pcpub_stat {
 	struct cgroup_subsys_state *css;	/* referenced (css_tryget) */
 	struct pcpub_ctr_pcpu ctr;		/* from dev->ctr_pool */
 	unsigned long flags;
+	/*
+	 * Removed descendants, folded in: their own counts, added when the
+	 * reaper frees their objects or when IO of a dying descendant without
+	 * an object is submitted.  Atomics: both add without a lock.
+	 */
+	atomic64_t dead_ios[PCPUB_NR_TYPES];
+	atomic64_t dead_bytes[PCPUB_NR_TYPES];
+	atomic64_t dead_flushes;
 };
 
 #define PCPUB_HASH_BITS	6
@@ -136,6 +144,17 @@ void pcpub_reap(struct pcpub_dev *d);
 void pcpub_ctr_sum(struct pcpub_ctr_pcpu ctr, struct pcpub_sum *sum);
 bool pcpub_css_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 		   struct pcpub_sum *sum);
+bool pcpub_css_tree_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css,
+			struct pcpub_sum *sum);
+/* A cgroup's io.stat-style line: css, hierarchical sums, dying. */
+struct pcpub_line {
+	struct cgroup_subsys_state *css;
+	struct pcpub_sum sum;
+	bool dying;
+};
+unsigned int pcpub_tree_bound(struct pcpub_dev *d);
+unsigned int pcpub_tree_fill(struct pcpub_dev *d, struct pcpub_line *lines,
+			     unsigned int max);
 void pcpub_removed_sum(struct pcpub_dev *d, struct pcpub_sum *sum);
 void pcpub_unattributed_sum(struct pcpub_dev *d, struct pcpub_sum *sum);
 extern struct workqueue_struct *pcpub_wq;

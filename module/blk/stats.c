@@ -108,6 +108,32 @@ static void pcpub_ctr_add_sum(struct pcpub_ctr_pcpu ctr,
 	local64_add(sum->flushes, &c->flushes);
 }
 
+/*
+ * Add @sum to @s's removed descendants (the reaper's fold, or a dying
+ * descendant's IO without an object).
+ */
+static void pcpub_dead_add(struct pcpub_stat *s, const struct pcpub_sum *sum)
+{
+	int t;
+
+	for (t = 0; t < PCPUB_NR_TYPES; t++) {
+		atomic64_add(sum->ios[t], &s->dead_ios[t]);
+		atomic64_add(sum->bytes[t], &s->dead_bytes[t]);
+	}
+	atomic64_add(sum->flushes, &s->dead_flushes);
+}
+
+static void pcpub_dead_sum(struct pcpub_stat *s, struct pcpub_sum *sum)
+{
+	int t;
+
+	for (t = 0; t < PCPUB_NR_TYPES; t++) {
+		sum->ios[t] += atomic64_read(&s->dead_ios[t]);
+		sum->bytes[t] += atomic64_read(&s->dead_bytes[t]);
+	}
+	sum->flushes += atomic64_read(&s->dead_flushes);
+}
+
 /* The device-level counters, as handles of their own. */
 static struct pcpub_ctr_pcpu pcpub_removed(struct pcpub_dev *d)
 {
@@ -117,6 +143,17 @@ static struct pcpub_ctr_pcpu pcpub_removed(struct pcpub_dev *d)
 static struct pcpub_ctr_pcpu pcpub_unattributed(struct pcpub_dev *d)
 {
 	return pcpupool_member(struct pcpub_ctr_pcpu, d->pcpu, unattributed);
+}
+
+static void pcpub_dead_init(struct pcpub_stat *s)
+{
+	int t;
+
+	for (t = 0; t < PCPUB_NR_TYPES; t++) {
+		atomic64_set(&s->dead_ios[t], 0);
+		atomic64_set(&s->dead_bytes[t], 0);
+	}
+	atomic64_set(&s->dead_flushes, 0);
 }
 
 static struct pcpub_stat *pcpub_lookup(struct pcpub_dev *d,
@@ -288,6 +325,7 @@ static struct pcpub_stat *pcpub_stat_create(struct pcpub_dev *d,
 	s->css = css;
 	s->ctr = ctr;
 	s->flags = 0;
+	pcpub_dead_init(s);
 
 	spin_lock_irqsave(&d->lock, flags);
 	old = pcpub_lookup(d, css);
@@ -310,6 +348,33 @@ static struct pcpub_stat *pcpub_stat_create(struct pcpub_dev *d,
 	return s;
 }
 
+/*
+ * Where the counts of a removed @css go in the hierarchy: the object of its
+ * nearest ancestor that is not dying, created (like any first IO's) if it
+ * has none; the root's if it has no such ancestor (or the creation
+ * failed).  Under rcu_read_lock(), any context; @css holds its parents.
+ */
+static struct pcpub_stat *pcpub_fold_target(struct pcpub_dev *d,
+					    struct cgroup_subsys_state *css)
+{
+	struct cgroup_subsys_state *a;
+	struct pcpub_stat *s;
+
+	for (a = css->parent; a; a = a->parent) {
+		if (a == d->root->css)
+			break;
+		if (css_is_dying(a))
+			continue;
+		s = pcpub_lookup(d, a);
+		if (!s)
+			s = pcpub_stat_create(d, a);
+		if (s)
+			return s;
+		break;
+	}
+	return d->root;
+}
+
 void pcpub_account(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 		   enum pcpub_type type, u64 bytes, bool flush)
 {
@@ -319,8 +384,21 @@ void pcpub_account(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 	s = css ? pcpub_lookup(d, css) : d->root;
 	if (unlikely(!s)) {
 		if (css_is_dying(css)) {
-			/* Its io.stat is gone with it: count it as removed. */
+			/*
+			 * Counted as removed, and in the hierarchy as the
+			 * kernel keeps it: in the nearest surviving
+			 * ancestor's io.stat (the rare case of writeback
+			 * charged to a removed cgroup).
+			 */
+			struct pcpub_sum one = {};
+
 			pcpub_ctr_add(pcpub_removed(d), type, bytes, flush);
+			one.ios[type] = 1;
+			one.bytes[type] = bytes;
+			one.flushes = flush;
+			s = pcpub_fold_target(d, css);
+			if (s)
+				pcpub_dead_add(s, &one);
 			return;
 		}
 		s = pcpub_stat_create(d, css);
@@ -387,6 +465,17 @@ void pcpub_reap(struct pcpub_dev *d)
 
 		pcpub_ctr_sum(s->ctr, &sum);
 		pcpub_ctr_add_sum(pcpub_removed(d), &sum);
+		/*
+		 * Its own counts and its removed descendants' move up to the
+		 * nearest surviving ancestor, as the kernel flushes a released
+		 * blkg's stats into its parent: that ancestor's io.stat-style
+		 * line keeps them.  (A dying ancestor is skipped: it will be
+		 * folded up the same way.)
+		 */
+		pcpub_dead_sum(s, &sum);
+		rcu_read_lock();
+		pcpub_dead_add(pcpub_fold_target(d, s->css), &sum);
+		rcu_read_unlock();
 		list_del(&s->reap);
 		pcpub_stat_free(d, s);
 	}
@@ -420,6 +509,130 @@ bool pcpub_css_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css,
 	return s;
 }
 EXPORT_SYMBOL_GPL(pcpub_css_sum);
+
+static void pcpub_sum_add(struct pcpub_sum *to, const struct pcpub_sum *from)
+{
+	int t;
+
+	for (t = 0; t < PCPUB_NR_TYPES; t++) {
+		to->ios[t] += from->ios[t];
+		to->bytes[t] += from->bytes[t];
+	}
+	to->flushes += from->flushes;
+}
+
+static bool pcpub_css_within(struct cgroup_subsys_state *css,
+			     struct cgroup_subsys_state *top)
+{
+	for (; css; css = css->parent)
+		if (css == top)
+			return true;
+	return false;
+}
+
+/*
+ * @css's io.stat-style totals: its own IO, its live descendants' and its
+ * removed descendants', as io.stat's rstat flush gives a parent.  Summed at
+ * read time over the objects below @css: the IO path never walks the
+ * hierarchy (except for a dying cgroup's IO, pcpub_fold_target()).
+ * Returns whether any object below @css (or its own) was found.
+ */
+bool pcpub_css_tree_sum(struct pcpub_dev *d, struct cgroup_subsys_state *css,
+			struct pcpub_sum *sum)
+{
+	struct pcpub_stat *s;
+	bool found = false;
+
+	memset(sum, 0, sizeof(*sum));
+	guard(rcu)();
+	list_for_each_entry_rcu(s, &d->stats, node) {
+		if (!pcpub_css_within(s->css, css))
+			continue;
+		pcpub_ctr_sum(s->ctr, sum);
+		pcpub_dead_sum(s, sum);
+		found = true;
+	}
+	return found;
+}
+EXPORT_SYMBOL_GPL(pcpub_css_tree_sum);
+
+/* Lines pcpub_tree_fill() may need now: each object and its ancestors. */
+unsigned int pcpub_tree_bound(struct pcpub_dev *d)
+{
+	struct cgroup_subsys_state *c;
+	struct pcpub_stat *s;
+	unsigned int n = 0;
+
+	guard(rcu)();
+	list_for_each_entry_rcu(s, &d->stats, node)
+		for (c = s->css, n++; c && c->parent; c = c->parent)
+			n++;
+	return n;
+}
+
+static struct pcpub_line *pcpub_line_of(struct pcpub_line *lines,
+					unsigned int *n, unsigned int max,
+					struct cgroup_subsys_state *css)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (lines[i].css == css)
+			return &lines[i];
+	if (*n == max)
+		return NULL;
+	lines[*n] = (struct pcpub_line){ .css = css,
+					 .dying = css && css_is_dying(css) };
+	return &lines[(*n)++];
+}
+
+/*
+ * Under rcu_read_lock(): one line per cgroup that has an object or a
+ * descendant with one (a parent that issued no IO itself has a line, as in
+ * io.stat), each with its hierarchical totals, parents before children.
+ * Adds each object's counts to itself and every ancestor: O(objects x
+ * depth x lines), the reader's cost.  At most @max lines (an object
+ * created since pcpub_tree_bound() may be left out); returns the number.
+ */
+unsigned int pcpub_tree_fill(struct pcpub_dev *d, struct pcpub_line *lines,
+			     unsigned int max)
+{
+	struct cgroup_subsys_state *chain[16], *c;
+	struct pcpub_line *l;
+	struct pcpub_stat *s;
+	unsigned int n = 0;
+	int depth, i;
+
+	list_for_each_entry_rcu(s, &d->stats, node) {
+		struct pcpub_sum sum = {};
+
+		pcpub_ctr_sum(s->ctr, &sum);
+		pcpub_dead_sum(s, &sum);
+		/* the top 16 levels first, so that parents are listed first */
+		for (depth = 0, c = s->css; c; c = c->parent)
+			depth++;
+		for (i = 0, c = s->css; c; c = c->parent, i++)
+			if (depth - 1 - i < ARRAY_SIZE(chain))
+				chain[depth - 1 - i] = c;
+		for (i = 0; i < depth; i++) {
+			c = i < ARRAY_SIZE(chain) ? chain[i] : NULL;
+			if (!c)
+				break;
+			pcpub_line_of(lines, &n, max, c);
+		}
+		for (c = s->css; c; c = c->parent) {
+			l = pcpub_line_of(lines, &n, max, c);
+			if (l)
+				pcpub_sum_add(&l->sum, &sum);
+		}
+		if (!s->css) {	/* a root object without a css (no blkcg) */
+			l = pcpub_line_of(lines, &n, max, NULL);
+			if (l)
+				pcpub_sum_add(&l->sum, &sum);
+		}
+	}
+	return n;
+}
 
 void pcpub_removed_sum(struct pcpub_dev *d, struct pcpub_sum *sum)
 {
@@ -488,6 +701,7 @@ int pcpub_stats_init(struct pcpub_dev *d, unsigned int reserve)
 		goto err;
 	d->root->css = blkcg_root_css;	/* CSS_NO_REF: no reference */
 	d->root->flags = 0;
+	pcpub_dead_init(d->root);
 	if (d->root->css)
 		hash_add(d->hash, &d->root->hnode, (unsigned long)d->root->css);
 	else

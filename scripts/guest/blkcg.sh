@@ -28,6 +28,11 @@
 #          count for that rule), so pcpupool's four must be 0 and its
 #          dbytes the discard's size.
 #       a  removed (rmdir): its counts move to "(removed)", reaped +1.
+#       p  a parent that issues no IO itself, with children p/q and p/r
+#          that do: pcpupool's line for p, like io.stat's, holds the
+#          hierarchical totals (q's and r's IO); after rmdir p/r it still
+#          does (r's counts fold into p as the kernel flushes a released
+#          blkg into its parent), and both still equal io.stat.
 #
 # Prints "pcpupool-blkcg: ok|FAIL ..." per check and the summary line
 # "pcpupool-blkcg: N passed, N failed" that the host counts.  Unloads
@@ -120,7 +125,9 @@ for mode in mq bio; do
 	insmod /modules/pcpupool_blk.ko queue_mode=$mode size_mb=32 stats_reserve=8 ||
 		{ bad "$mode: insmod"; continue; }
 	grep -q "mode=$mode " $D/pcpub0/stats && ok "$mode: device up" || bad "$mode: device mode"
-	for g in a b c d f m w; do mkdir $CG/$g; done
+	for g in a b c d f m w p; do mkdir $CG/$g; done
+	echo "+io" > $CG/p/cgroup.subtree_control || bad "$mode p: cannot enable io below p"
+	mkdir $CG/p/q $CG/p/r
 
 	# a: 16 x 64 KiB written at 0, 4 x 64 KiB read
 	in_cg a dd if=/tmp/pa of=$DEV bs=64k count=16 oflag=direct conv=notrunc &&
@@ -155,9 +162,18 @@ for mode in mq bio; do
 	in_cg w dd if=/tmp/pa of=$DEV bs=64k count=16 seek=320 conv=notrunc &&
 	in_cg w sync || bad "$mode w: dd/sync failed"
 	b1=$(dev_kv bios) q1=$(dev_kv requests)
+	# p/q: 8 x 64 KiB written at 25 MiB, 2 read; p/r: 4 x 32 KiB written
+	# at 26 MiB, read back as 16 x 4 KiB; p itself: nothing
+	in_cg p/q dd if=/tmp/pa of=$DEV bs=64k count=8 seek=400 oflag=direct conv=notrunc &&
+	in_cg p/q dd if=$DEV of=/dev/null bs=64k count=2 skip=400 iflag=direct &&
+	in_cg p/r dd if=/tmp/pb of=$DEV bs=32k count=4 seek=832 oflag=direct conv=notrunc &&
+	in_cg p/r dd if=$DEV of=/dev/null bs=4k count=16 skip=6656 iflag=direct ||
+		bad "$mode p: dd failed"
 
 	# exact match with io.stat
-	for g in a b c d w; do same /$g; done
+	for g in a b c d w p/q p/r p; do same /$g; done
+	expect /p wbytes $((8 * 65536 + 4 * 32768)); expect /p wios 12
+	expect /p rbytes $((2 * 65536 + 16 * 4096)); expect /p rios 18
 	expect /d dbytes 65536
 	expect /a wbytes $((16 * 65536)); expect /a wios 16
 	expect /a rbytes $((4 * 65536)); expect /a rios 4
@@ -242,17 +258,32 @@ for mode in mq bio; do
 	[ "$(alloc reaped)" = $((rp0 + 1)) ] && ! ours /a > /dev/null &&
 		ok "$mode rmdir a: object reaped and freed" || bad "$mode rmdir a: reaped $(alloc reaped)"
 
+	# removal below a parent: r's counts stay in p's line, as in io.stat
+	op=$(ours /p) rp0=$(alloc reaped)
+	rmdir $CG/p/r
+	i=0
+	while [ $i -lt 50 ] && [ "$(alloc reaped)" = $rp0 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(alloc reaped)" = $((rp0 + 1)) ] && ! ours /p/r > /dev/null &&
+		[ "$(ours /p)" = "$op" ] &&
+		ok "$mode rmdir p/r: reaped after $((i * 200)) ms, p's line unchanged: $op" ||
+		bad "$mode rmdir p/r: reaped $rp0 -> $(alloc reaped), p was '$op', now '$(ours /p)'"
+	same /p
+
 	echo "pcpupool-blkcg: $mode stats file:"
 	sed 's/^/pcpupool-blkcg:   /' $D/pcpub0/stats
-	for g in b c d f m w; do rmdir $CG/$g; done
+	for g in b c d f m w p/q p; do rmdir $CG/$g; done
 	i=0
 	while [ $i -lt 50 ] && [ "$(alloc live)" != 1 ]; do
 		sleep 0.2
 		i=$((i + 1))
 	done
 	mp=$(grep -E '^(outstanding|waits) ' /sys/kernel/debug/pcpupool/mempool/pcpub0/stats | tr -s ' ' | tr '\n' ' ')
-	[ "$(alloc live)" = 1 ] && [ "$(alloc reaped)" = 7 ] && [ "$mp" = "waits 0 outstanding 1 " ] &&
-		ok "$mode: every cgroup removed: 7 objects reaped, only the root's left (mempool: $mp)" ||
+	# a b c d f m w, p/r, p/q, and p (its object made when r was folded)
+	[ "$(alloc live)" = 1 ] && [ "$(alloc reaped)" = 10 ] && [ "$mp" = "waits 0 outstanding 1 " ] &&
+		ok "$mode: every cgroup removed: 10 objects reaped, only the root's left (mempool: $mp)" ||
 		bad "$mode: after removing every cgroup: live $(alloc live) reaped $(alloc reaped), mempool: $mp"
 	rmmod pcpupool_blk && ok "$mode: rmmod pcpupool_blk" || bad "$mode: rmmod pcpupool_blk"
 done

@@ -3,9 +3,11 @@
 # scripts/guest/run.sh while pcpupool.ko is loaded.
 #
 # Loads pcpupool_blk (one 32 MiB /dev/pcpub0, blk-mq), mounts cgroup v2,
-# enables the io controller and creates three cgroups that each move a
-# different mix of O_DIRECT reads and writes through /dev/pcpub0 with dd.
-# Then prints, per cgroup, pcpupool's statistics (allocated lazily by the
+# enables the io controller and creates cgroups that each move a
+# different mix of O_DIRECT reads and writes through /dev/pcpub0 with dd:
+# web (a parent: its children web/api and web/static do its IO), db, backup.
+# Then prints, per cgroup (web with its children's totals, as io.stat
+# has them), pcpupool's statistics (allocated lazily by the
 # driver's submission path from pcpupool's percpu mempool) beside the
 # kernel's own io.stat line for the device, and the raw debugfs file.
 # Finally removes the cgroups, shows their counts folded into "(removed)",
@@ -28,10 +30,13 @@ echo "+io" > $CG/cgroup.subtree_control || exit 1
 majmin=$(cat /sys/block/pcpub0/dev)
 echo "---- cgroup v2 with the io controller; /dev/pcpub0 is $majmin"
 for g in web db backup; do mkdir -p $CG/$g; done
+echo "+io" > $CG/web/cgroup.subtree_control || exit 1
+mkdir -p $CG/web/api $CG/web/static
+GROUPS="web web/api web/static db backup"
 
-echo "---- web: 256 x 4 KiB reads, 16 x 4 KiB writes"
-in_cg web dd if=$DEV of=/dev/null bs=4k count=256 iflag=direct
-in_cg web dd if=/dev/urandom of=$DEV bs=4k count=16 seek=1024 oflag=direct conv=notrunc
+echo "---- web/api: 256 x 4 KiB reads; web/static: 16 x 4 KiB writes"
+in_cg web/api dd if=$DEV of=/dev/null bs=4k count=256 iflag=direct
+in_cg web/static dd if=/dev/urandom of=$DEV bs=4k count=16 seek=1024 oflag=direct conv=notrunc
 echo "---- db: 64 x 16 KiB writes, 32 x 16 KiB reads"
 in_cg db dd if=/dev/urandom of=$DEV bs=16k count=64 seek=512 oflag=direct conv=notrunc
 in_cg db dd if=$DEV of=/dev/null bs=16k count=32 skip=512 iflag=direct
@@ -41,14 +46,14 @@ in_cg backup dd if=/dev/zero of=$DEV bs=256k count=8 seek=64 oflag=direct conv=n
 in_cg backup blkdiscard -o 25165824 -l 1048576 $DEV
 
 echo "---- per-cgroup IO on $majmin: pcpupool (debugfs) | kernel (io.stat)"
-printf '%-8s %-8s %10s %10s %6s %6s %8s %5s\n' cgroup source rbytes wbytes rios wios dbytes dios
+printf '%-11s %-8s %10s %10s %6s %6s %8s %5s\n' cgroup source rbytes wbytes rios wios dbytes dios
 rc=0
-for g in web db backup; do
+for g in $GROUPS; do
 	o=$(grep "^/$g " $D/pcpub0/stats)
 	t=$(grep "^$majmin " $CG/$g/io.stat)
 	for src in pcpupool io.stat; do
 		[ $src = pcpupool ] && l=$o || l=$t
-		printf '%-8s %-8s %10s %10s %6s %6s %8s %5s\n' "/$g" "$src" \
+		printf '%-11s %-8s %10s %10s %6s %6s %8s %5s\n' "/$g" "$src" \
 			"$(kv rbytes "$l")" "$(kv wbytes "$l")" "$(kv rios "$l")" \
 			"$(kv wios "$l")" "$(kv dbytes "$l")" "$(kv dios "$l")"
 	done
@@ -56,15 +61,15 @@ for g in web db backup; do
 	for k in $KEYS; do
 		[ -n "$(kv $k "$o")" ] && [ "$(kv $k "$o")" = "$(kv $k "$t")" ] || same=no
 	done
-	[ $same = yes ] && echo "                  -> equal" || { echo "                  -> DIFFERENT"; rc=1; }
+	[ $same = yes ] && echo "                     -> equal" || { echo "                     -> DIFFERENT"; rc=1; }
 done
 echo "---- $CG/*/io.stat"
-for g in web db backup; do echo "/$g: $(grep "^$majmin " $CG/$g/io.stat)"; done
+for g in $GROUPS; do echo "/$g: $(grep "^$majmin " $CG/$g/io.stat)"; done
 echo "---- $D/pcpub0/stats"
 cat $D/pcpub0/stats
 
 echo "---- rmdir the cgroups: their stats objects are folded into (removed) and freed"
-for g in web db backup; do rmdir $CG/$g; done
+for g in web/api web/static web db backup; do rmdir $CG/$g; done
 i=0
 while [ $i -lt 50 ] && ! grep -q "live=1 " $D/pcpub0/stats; do
 	sleep 0.2
