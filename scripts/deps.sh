@@ -3,7 +3,7 @@
 # runs need.  Idempotent: does nothing when everything is already there.
 set -euo pipefail
 pkgs=(build-essential g++ bc flex bison libelf-dev libssl-dev cpio xz-utils
-      kmod dwarves python3 qemu-system-x86 busybox-static rsync
+      kmod dwarves python3 qemu-system-x86 busybox-static rsync fio
       "linux-source-${PCPUPOOL_KSERIES:-6.12}")
 # Debian's stock kernel and its headers, newest 6.12 build in the archive.
 stock_pkgs() {

@@ -6,7 +6,10 @@
 # Contents: /bin/busybox (Debian's busybox-static) with every applet as a
 # symlink, /init (scripts/guest/init.sh), every file of scripts/guest/ in
 # /guest/, MODE in /guest/mode (init.sh runs /guest/MODE.sh), the given .ko
-# files in /modules/, and /dev/console.  Written as a gzipped newc cpio.
+# files in /modules/, and /dev/console.  The blkcg mode also gets Debian's
+# fio with every shared library it loads (about 80 MB: fio links the
+# libraries of all its engines), at their paths.  Written as a gzipped newc
+# cpio.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -lt 2 ]; then
@@ -34,6 +37,14 @@ for ko in "$@"; do
 	[ -f "$ko" ] || { echo "$0: missing $ko" >&2; exit 1; }
 	install -m 0644 "$ko" "$stage/modules/"
 done
+if [ "$mode" = blkcg ]; then
+	fio=$(command -v fio) || { echo "$0: no fio (install fio)" >&2; exit 1; }
+	install -D -m 0755 "$fio" "$stage/usr/bin/fio"
+	ldd "$fio" | awk '/=> \//{ print $3 } /^[[:space:]]*\/[^ ]*ld-linux/{ print $1 }' |
+		while read -r lib; do
+			install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
+		done
+fi
 # The kernel opens /dev/console for /init before init.sh mounts devtmpfs.
 if [ "$(id -u)" = 0 ]; then
 	mknod -m 0600 "$stage/dev/console" c 5 1

@@ -23,7 +23,8 @@
 # PCPUPOOL_EXPECT names a splat the log must contain (negative controls),
 # PCPUPOOL_TAG names the log and initramfs files, PCPUPOOL_SHAPE=scale boots
 # 64 CPUs on 8 nodes, =wide 8 CPUs on 8 nodes (scripts/qemu.sh),
-# PCPUPOOL_TIMEOUT the kunit timeout.
+# PCPUPOOL_TIMEOUT the kunit timeout, PCPUPOOL_FIO_SEEDS=A,B the blkcg
+# mode's fio seeds (random by default, printed).
 #   debugfs  debug kernel: bad input to every debugfs file and parameter
 #   blkcg    debug kernel: pcpupool_blk's KUnit suite (pcpupool_blk_kunit.ko,
 #            judged by scripts/kunit-parse.sh) and its cgroup/io.stat
@@ -130,7 +131,15 @@ if [ "$mode" = swap ]; then
 	"$here/build-memhog.sh" "$BUILD" "$initrd" || { say "memhog build failed"; exit 1; }
 fi
 qargs=(--kernel "$kernel" --initrd "$initrd" --log "$log" --timeout "$tmo")
-[ -z "${PCPUPOOL_APPEND:-}" ] || qargs+=(--append "$PCPUPOOL_APPEND")
+append=${PCPUPOOL_APPEND:-}
+# The blkcg mode's fio mixes: two seeds, random unless PCPUPOOL_FIO_SEEDS
+# (comma-separated) replays a run; printed, and in the guest's log.
+if [ "$mode" = blkcg ]; then
+	seeds=${PCPUPOOL_FIO_SEEDS:-$((RANDOM * 32768 + RANDOM)),$((RANDOM * 32768 + RANDOM))}
+	say "fio seeds $seeds (replay with PCPUPOOL_FIO_SEEDS=$seeds)"
+	append="$append pcpupool_guest.fio_seeds=$seeds"
+fi
+[ -z "$append" ] || qargs+=(--append "$append")
 [ -z "${PCPUPOOL_MEM:-}" ] || qargs+=(--mem "$PCPUPOOL_MEM")
 # PCPUPOOL_SHAPE=scale: 64 CPUs, 8 nodes; wide: 8 CPUs, 8 nodes (scripts/qemu.sh).
 [ -z "${PCPUPOOL_SHAPE:-}" ] || qargs+=(--shape "$PCPUPOOL_SHAPE")

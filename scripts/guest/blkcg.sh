@@ -28,6 +28,10 @@
 #          count for that rule), so pcpupool's four must be 0 and its
 #          dbytes the discard's size.
 #       a  removed (rmdir): its counts move to "(removed)", reaped +1.
+#  3. fio (Debian's, copied into the initramfs) in nested cgroups, a seeded
+#     mix of engines, directions, block sizes and trims on every CPU, once
+#     per seed and queue mode: every cgroup's line, leaf or parent, equals
+#     io.stat and fio's own counts (blkcg_fio.sh).
 #       p  a parent that issues no IO itself, with children p/q and p/r
 #          that do: pcpupool's line for p, like io.stat's, holds the
 #          hierarchical totals (q's and r's IO); after rmdir p/r it still
@@ -96,6 +100,11 @@ expect() {
 alloc() { kv "$1" "$(grep '^allocs ' $D/pcpub0/stats)"; }
 dev_kv() { kv "$1" "$(grep '^device ' $D/pcpub0/stats)"; }
 line_kv() { kv "$2" "$(grep "^$1 " $D/pcpub0/stats)"; }
+
+# The fio client (blkcg_fio.sh): its seeds from the command line.
+. /guest/blkcg_fio.sh
+FIO_SEEDS=$(modparams pcpupool_guest | tr ' ' '\n' | sed -n 's/^fio_seeds=//p' | tr ',' ' ')
+[ -n "$FIO_SEEDS" ] || FIO_SEEDS="1 2"
 
 mount -t cgroup2 none $CG || { echo "pcpupool-blkcg: cannot mount cgroup2"; exit 1; }
 echo "+io +memory" > $CG/cgroup.subtree_control ||
@@ -286,6 +295,13 @@ for mode in mq bio; do
 		ok "$mode: every cgroup removed: 10 objects reaped, only the root's left (mempool: $mp)" ||
 		bad "$mode: after removing every cgroup: live $(alloc live) reaped $(alloc reaped), mempool: $mp"
 	rmmod pcpupool_blk && ok "$mode: rmmod pcpupool_blk" || bad "$mode: rmmod pcpupool_blk"
+
+	# ---- 3. a real client: fio in nested cgroups, per seed ----
+	if command -v fio > /dev/null; then
+		for seed in $FIO_SEEDS; do fio_mix $seed; done
+	else
+		bad "$mode: no fio in the guest"
+	fi
 done
 
 # bad parameters are refused
