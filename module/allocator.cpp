@@ -12,16 +12,16 @@ constinit Pool g_pool;
 
 // ---- bookkeeping under the pool lock --------------------------------------
 
-int Pool::slot_of(const Chunk* c) const
+int Pool::slot_of_locked(const Chunk* c) const
 {
 	if (c->map.all_free())
 		return nr_slots_ - 1;
 	return fls64(c->map.contig_bits() * kMinAllocBytes);
 }
 
-void Pool::relocate(Chunk* c)
+void Pool::relocate_locked(Chunk* c)
 {
-	int slot = slot_of(c);
+	int slot = slot_of_locked(c);
 	if (slot == c->slot)
 		return;
 	if (c->slot >= 0)
@@ -30,7 +30,7 @@ void Pool::relocate(Chunk* c)
 	slots_[slot].push_back(c);
 }
 
-Chunk* Pool::lookup(uptr p) const
+Chunk* Pool::lookup_locked(uptr p) const
 {
 	lock_.assert_held();
 	return index_ ? index_->find(p) : nullptr;
@@ -44,7 +44,7 @@ Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
 			int off = c->map.find_fit(bits, align_bits, pop_only);
 			if (off < 0)
 				continue;
-			update(c, [&](AreaMap& m) {
+			update_locked(c, [&](AreaMap& m) {
 				m.alloc(off, bits);
 				return 0;
 			});
@@ -166,7 +166,7 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
 		}
 		// Refill before exhaustion: kick below the low target.
-		kick = !pl || refill_wanted();
+		kick = !pl || refill_wanted_locked();
 	}
 	if (kick)
 		kick_balance(/*now=*/true);
@@ -206,7 +206,8 @@ int Pool::try_sleepable(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Alloc
 			int err = populate_range(pl.chunk, pl.off, bits, m);
 			SpinIrqGuard g(lock_);
 			if (err) {
-				update(pl.chunk, [&](AreaMap& map) { return map.free(pl.off); });
+				update_locked(pl.chunk,
+					      [&](AreaMap& map) { return map.free(pl.off); });
 				return err;
 			}
 			*out = finish_alloc(pl, bits, bytes, tag, false, cls);
@@ -264,21 +265,21 @@ void Pool::free_impl(void* ptr, bool elem)
 			pcpu_trace_free(ptr, bytes);
 		return;
 	}
-	unsigned long freed_bytes = free_locked(ptr, elem);
+	unsigned long freed_bytes = free_to_map(ptr, elem);
 	if (freed_bytes && PCPU_UNLIKELY(pcpu_trace_mask & PCPU_TRACE_ALLOC))
 		pcpu_trace_free(ptr, freed_bytes);
 }
 
 // Anything but a class object: under the pool lock.  Returns the bytes
 // freed, 0 when the free was refused as misuse.
-unsigned long Pool::free_locked(void* ptr, bool elem)
+unsigned long Pool::free_to_map(void* ptr, bool elem)
 {
 	uptr p = reinterpret_cast<uptr>(ptr);
 	bool kick = false;
 	unsigned long freed_bytes = 0;
 	{
 		SpinIrqGuard g(lock_);
-		Chunk* c = lookup(p);
+		Chunk* c = lookup_locked(p);
 		if (!c) {
 			st_.nr_misuse++;
 			g.unlock();
@@ -294,7 +295,7 @@ unsigned long Pool::free_locked(void* ptr, bool elem)
 			warn_tag_refusal(ptr, tv);
 			return 0;
 		}
-		u32 bits = off % kMinAllocBytes ? 0 : update(c, [&](AreaMap& m) {
+		u32 bits = off % kMinAllocBytes ? 0 : update_locked(c, [&](AreaMap& m) {
 			return m.free(off / kMinAllocBytes);
 		});
 		if (bits && tv)
@@ -424,7 +425,7 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	publish_index(idx, c);
 	SpinIrqGuard g(lock_);
 	c->id = next_chunk_id_++;
-	relocate(c);
+	relocate_locked(c);
 	st_.nr_chunk_create++;
 	st_.nr_max_chunks = max<u64>(st_.nr_max_chunks, nr_chunks());
 	g.unlock();
@@ -518,7 +519,7 @@ int Pool::populate_block(Chunk* c, u32 block, const MutexCtx& m)
 	}
 	{
 		SpinIrqGuard g(lock_);
-		update(c, [&](AreaMap& map) {
+		update_locked(c, [&](AreaMap& map) {
 			map.set_populated(block, true);
 			return 0;
 		});
@@ -574,10 +575,13 @@ int Pool::init(u32 unit_bytes)
 	}
 	for (u32 cpu = 0; cpu < nr_units_; cpu++)
 		unit_off_[cpu] = uptr(cpu) * unit_bytes_;
-	target_low_ = wm_.low;
-	target_high_ = wm_.high;
-	st_.unit_size = unit_bytes_;
-	st_.nr_units = nr_units_;
+	{
+		SpinIrqGuard g(lock_); // nothing else runs yet; for the analysis
+		target_low_ = wm_.low;
+		target_high_ = wm_.high;
+		st_.unit_size = unit_bytes_;
+		st_.nr_units = nr_units_;
+	}
 	if (!init_cache()) {
 		exit();
 		return kENOMEM;

@@ -302,7 +302,11 @@ public:
 	int set_cap(u64 v);
 	// The largest cap set_cap() accepts on this machine.
 	u64 cap_limit() const;
-	Watermarks watermarks() const { return wm_; }
+	Watermarks watermarks()
+	{
+		SpinIrqGuard g(lock_);
+		return wm_;
+	}
 	void test_hold_mutex(bool hold)
 	{
 		if (hold)
@@ -343,9 +347,9 @@ private:
 	void report_refused_free(int why, uptr p, u8 tv);
 	PCPU_ALWAYS_INLINE void hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes,
 					 bool atomic);
-	u32 carve_locked(int cls, CpuCache* cc, u32 n, bool atomic);
-	bool flush_locked(int cls, CpuCache* cc, u32 n);
-	void drain_cpu_locked(CpuCache* cc);
+	u32 carve_locked(int cls, CpuCache* cc, u32 n, bool atomic) PCPU_REQUIRES(lock_);
+	bool flush_locked(int cls, CpuCache* cc, u32 n) PCPU_REQUIRES(lock_);
+	void drain_cpu_locked(CpuCache* cc) PCPU_REQUIRES(lock_);
 	void trim_idle_caches();
 	[[nodiscard]] bool init_cache();
 	void exit_cache();
@@ -368,17 +372,18 @@ private:
 	// traced free) through free_impl().
 	PCPU_ALWAYS_INLINE void free_fast(void* p, bool elem);
 	void free_impl(void* p, bool elem);
-	unsigned long free_locked(void* p, bool elem);
+	// The area map's free (takes the pool lock): what is not a class object.
+	unsigned long free_to_map(void* p, bool elem);
 	static bool refuse_tag(u8 tv);
 	static void warn_tag_refusal(const void* p, u8 tv);
-	Chunk* lookup(uptr p) const;
+	Chunk* lookup_locked(uptr p) const PCPU_REQUIRES(lock_);
 	u32 nr_chunks() const { return index_ ? index_->n : 0; }
-	int slot_of(const Chunk* c) const;
-	void relocate(Chunk* c);
+	int slot_of_locked(const Chunk* c) const PCPU_REQUIRES(lock_);
+	void relocate_locked(Chunk* c) PCPU_REQUIRES(lock_);
 	// Runs @fn on @c's area map under the pool lock and keeps the global
 	// empty/populated counters and the chunk's slot in step.
 	template <typename Fn>
-	auto update(Chunk* c, Fn fn);
+	auto update_locked(Chunk* c, Fn fn) PCPU_REQUIRES(lock_);
 
 	[[nodiscard]] Chunk* create_chunk(const MutexCtx& m);
 	void destroy_chunk(Chunk* c); // unreachable: no mutex needed
@@ -403,10 +408,10 @@ private:
 	const char* walk_chunks(Locked locked, Unlocked unlocked);
 
 	// balance.cpp
-	bool update_target(bool failed);
-	void recompute_target();
-	u32 adaptive_cap() const;
-	void balance_locked(List<Chunk, &Chunk::slot_node>* victims);
+	bool update_target_locked(bool failed) PCPU_REQUIRES(lock_);
+	void recompute_target_locked() PCPU_REQUIRES(lock_);
+	u32 adaptive_cap_locked() const PCPU_REQUIRES(lock_);
+	void balance_pass(List<Chunk, &Chunk::slot_node>* victims);
 	void balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>* out);
 	void balance_populate(u32 want, const MutexCtx& m);
 	void balance_depopulate(u32 keep, const MutexCtx& m);
@@ -433,7 +438,7 @@ private:
 	bool cache_on_ = true; // debugfs "cache"; read without the lock
 	// Classes whose populated-only carve found nothing (bit per class):
 	// set under the pool lock, cleared under it when populated free space
-	// grows (update()), read without it by atomic callers, who then fail
+	// grows (update_locked()), read without it by atomic callers, who then fail
 	// at once instead of searching every chunk again.
 	u32 exhausted_ = 0;
 
@@ -441,50 +446,55 @@ private:
 	WorkItem reap_work_; // reap()
 	u64 nr_kick_ = 0; // immediate runs queued by kick_balance() (atomic)
 	// Chunks out of the index, waiting for the reap work: pool lock.
-	List<Chunk, &Chunk::slot_node> dying_;
+	List<Chunk, &Chunk::slot_node> dying_ PCPU_GUARDED_BY(lock_);
 	Mutex mutex_; // chunk create/destroy, (de)population
 
 	// The pool lock and the fields it guards, from a cache line of their
 	// own (the lock is stored inline: sync.h).
 	alignas(PCPU_CACHE_LINE) SpinLock lock_; // everything below
 
-	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots];
-	u32 next_chunk_id_ = 0;
-	u32 nr_empty_pop_ = 0; // == sum of chunks' nr_empty_populated()
-	u32 nr_populated_ = 0; // == sum of chunks' nr_populated() (unit pages)
+	List<Chunk, &Chunk::slot_node> slots_[kMaxSlots] PCPU_GUARDED_BY(lock_);
+	u32 next_chunk_id_ PCPU_GUARDED_BY(lock_) = 0;
+	// == sum of chunks' nr_empty_populated()
+	u32 nr_empty_pop_ PCPU_GUARDED_BY(lock_) = 0;
+	// == sum of chunks' nr_populated() (unit pages)
+	u32 nr_populated_ PCPU_GUARDED_BY(lock_) = 0;
 	// Written under the pool lock and by the front end's lock-free failure
 	// path, so always through atomics (relaxed: a lost or doubled kick is
 	// harmless, the work item is idempotent).
 	bool balance_queued_ = false; // an immediate run is pending; cleared by balance()
 	bool lazy_queued_ = false; // a delayed (lazy) run is pending
 	bool failed_since_balance_ = false;
-	u64 atomic_bytes_since_ = 0; // atomic demand since the last balance
-	u32 demand_pages_ = 0; // decaying estimate of atomic demand
-	u32 burst_pages_ = 0; // atomic demand of the runs since a quiet one
-	u32 empty_after_run_ = 0; // nr_empty_pop_ as the last balance run ended
+	// atomic demand since the last balance
+	u64 atomic_bytes_since_ PCPU_GUARDED_BY(lock_) = 0;
+	u32 demand_pages_ PCPU_GUARDED_BY(lock_) = 0; // decaying estimate of atomic demand
+	u32 burst_pages_ PCPU_GUARDED_BY(lock_) = 0; // atomic demand of the runs since a quiet one
+	// nr_empty_pop_ as the last balance run ended
+	u32 empty_after_run_ PCPU_GUARDED_BY(lock_) = 0;
 	// Pool lock held: the atomic path should kick the balance work.  Below
 	// the low target, or below the high one once atomic callers used up two
 	// pages of the headroom the last run left: a burst is under way, and
 	// the refill starts while there is headroom left to cover its start-up
 	// latency.
-	bool refill_wanted() const
+	bool refill_wanted_locked() const PCPU_REQUIRES(lock_)
 	{
 		return nr_empty_pop_ < target_low_ ||
-		       (nr_empty_pop_ < target_high_ && headroom_used() >= 2 &&
+		       (nr_empty_pop_ < target_high_ && headroom_used_locked() >= 2 &&
 			atomic_bytes_since_ >= page_bytes_);
 	}
 	// Empty populated pages used up since the last balance run ended: net
 	// consumption, so that atomic alloc/free pairs (which give their page
 	// back) are not mistaken for a burst.
-	u32 headroom_used() const
+	u32 headroom_used_locked() const PCPU_REQUIRES(lock_)
 	{
 		return empty_after_run_ > nr_empty_pop_ ? empty_after_run_ - nr_empty_pop_ : 0;
 	}
-	Watermarks wm_; // tunables (debugfs), changed under lock_
-	u32 target_low_ = 2; // the adaptive target in force
-	u32 target_high_ = 4;
-	pcpupool_stats st_ = {}; // counters of the locked paths; the caches'
-		// per-CPU counters are added on read
+	Watermarks wm_ PCPU_GUARDED_BY(lock_); // tunables (debugfs)
+	u32 target_low_ PCPU_GUARDED_BY(lock_) = 2; // the adaptive target in force
+	u32 target_high_ PCPU_GUARDED_BY(lock_) = 4;
+	// Counters of the locked paths; the caches' per-CPU counters are added
+	// on read.
+	pcpupool_stats st_ PCPU_GUARDED_BY(lock_) = {};
 
 	// Per-CPU front end.
 	unsigned long next_trim_ = 0; // jiffies of the next idle trim
@@ -493,7 +503,7 @@ private:
 };
 
 template <typename Fn>
-auto Pool::update(Chunk* c, Fn fn)
+auto Pool::update_locked(Chunk* c, Fn fn)
 {
 	lock_.assert_held();
 	u32 empty = c->map.nr_empty_populated(), pop = c->map.nr_populated();
@@ -504,7 +514,7 @@ auto Pool::update(Chunk* c, Fn fn)
 	// Populated free space grew: atomic carves may find room again.
 	if (exhausted_ && (c->map.free_bits() > free || c->map.nr_populated() > pop))
 		__atomic_store_n(&exhausted_, 0u, __ATOMIC_RELAXED);
-	relocate(c);
+	relocate_locked(c);
 	return ret;
 }
 
@@ -643,9 +653,8 @@ int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
 	CpuCache* cc = cache(cpu);
 	auto& s = cc->cls[cls];
 	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
-		pcpu_spin_lock(lock_.raw());
+		SpinGuard g(lock_); // IRQs are off already
 		*kick |= flush_locked(cls, cc, class_cap(cls) / 2);
-		pcpu_spin_unlock(lock_.raw());
 	}
 	s.push(reinterpret_cast<void*>(p));
 	bump(cc->ctr[cls].frees);
@@ -656,7 +665,7 @@ int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
 
 // A class object back from a user, without a lock: returns its class
 // bytes (0 when the free was refused as misuse, reported here), or -1 if
-// @p is not a class object (free_locked() then frees it or reports it).
+// @p is not a class object (free_to_map() then frees it or reports it).
 int Pool::cache_free(uptr p, bool elem)
 {
 	bool kick = false;
@@ -683,7 +692,7 @@ void Pool::free_fast(void* ptr, bool elem)
 	if (PCPU_UNLIKELY(!ptr || pcpu_trace_mask))
 		free_impl(ptr, elem);
 	else if (PCPU_UNLIKELY(cache_free(reinterpret_cast<uptr>(ptr), elem) < 0))
-		free_locked(ptr, elem);
+		free_to_map(ptr, elem);
 }
 
 extern Pool g_pool;

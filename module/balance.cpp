@@ -56,7 +56,7 @@ void Pool::flush_balance()
 }
 
 // Returns whether atomic callers took memory since the last run.
-bool Pool::update_target(bool failed)
+bool Pool::update_target_locked(bool failed)
 {
 	lock_.assert_held();
 	// Atomic demand: the atomic bytes served since the last run.  (Bounding
@@ -70,16 +70,16 @@ bool Pool::update_target(bool failed)
 		// share, and it does not decay while it lasts.
 		// (Bounded by the cap: more says nothing, the target is capped,
 		// and a long churn must not take longer to decay.)
-		burst_pages_ = min(adaptive_cap(), burst_pages_ + demand);
+		burst_pages_ = min(adaptive_cap_locked(), burst_pages_ + demand);
 		demand_pages_ = max(demand_pages_, burst_pages_);
 	} else {
 		burst_pages_ = 0;
 		demand_pages_ -= demand_pages_ / 4 + (demand_pages_ && demand_pages_ < 4);
 	}
 	if (failed)
-		demand_pages_ =
-			min(adaptive_cap(), demand_pages_ + max<u32>(demand_pages_, wm_.high));
-	recompute_target();
+		demand_pages_ = min(adaptive_cap_locked(),
+				    demand_pages_ + max<u32>(demand_pages_, wm_.high));
+	recompute_target_locked();
 	return demand || failed;
 }
 
@@ -91,16 +91,16 @@ bool Pool::update_target(bool failed)
 // watermarks the user set.
 constexpr u64 kAdaptiveEmptyBytes = 8ull << 20;
 
-u32 Pool::adaptive_cap() const
+u32 Pool::adaptive_cap_locked() const
 {
 	u64 per_page = u64(nr_possible_) * page_bytes_;
 	return u32(min<u64>(wm_.cap, max<u64>(wm_.high, kAdaptiveEmptyBytes / per_page)));
 }
 
-void Pool::recompute_target()
+void Pool::recompute_target_locked()
 {
 	lock_.assert_held();
-	target_high_ = min(adaptive_cap(), max(wm_.high, 2 * demand_pages_));
+	target_high_ = min(adaptive_cap_locked(), max(wm_.high, 2 * demand_pages_));
 	target_low_ = max(wm_.low, target_high_ / 2);
 	st_.target_low = target_low_;
 	st_.target_high = target_high_;
@@ -109,7 +109,7 @@ void Pool::recompute_target()
 void Pool::balance()
 {
 	List<Chunk, &Chunk::slot_node> victims;
-	balance_locked(&victims);
+	balance_pass(&victims);
 	if (!victims.empty()) {
 		// Out of the index; the reap work destroys them after a grace
 		// period.  Not here: a CPU bursting in a non-preemptible loop
@@ -154,7 +154,7 @@ void Pool::reap()
 	}
 }
 
-void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
+void Pool::balance_pass(List<Chunk, &Chunk::slot_node>* victims)
 {
 	MutexGuard held(mutex_);
 	MutexCtx m(held, AllocCtx::worker());
@@ -166,7 +166,7 @@ void Pool::balance_locked(List<Chunk, &Chunk::slot_node>* victims)
 		__atomic_store_n(&lazy_queued_, false, __ATOMIC_RELAXED);
 		failed = __atomic_exchange_n(&failed_since_balance_, false, __ATOMIC_RELAXED);
 		st_.nr_balance++;
-		busy = update_target(failed);
+		busy = update_target_locked(failed);
 	}
 	balance_free_chunks(m, victims);
 	{
@@ -233,7 +233,7 @@ void Pool::balance_free_chunks(const MutexCtx& m, List<Chunk, &Chunk::slot_node>
 			c->retiring = false;
 			nr_empty_pop_ += c->map.nr_empty_populated();
 			nr_populated_ += c->map.nr_populated();
-			relocate(c);
+			relocate_locked(c);
 		}
 		return;
 	}
@@ -307,7 +307,7 @@ void Pool::balance_depopulate(u32 keep, const MutexCtx& m)
 						if (!c->map.block_populated(b) ||
 						    !c->map.block_empty(b))
 							continue;
-						update(c, [&](AreaMap& map) {
+						update_locked(c, [&](AreaMap& map) {
 							map.set_populated(b, false);
 							return 0;
 						});

@@ -88,7 +88,7 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 			want = 1;
 			continue;
 		}
-		update(pl.chunk, [&](AreaMap& m) {
+		update_locked(pl.chunk, [&](AreaMap& m) {
 			for (u32 i = 0; i < want; i++)
 				m.alloc(pl.off + i * bits, bits);
 			return 0;
@@ -107,7 +107,7 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 		if (atomic) {
 			atomic_bytes_since_ += u64(got) * class_bytes(cls);
 			for (u32 i = s.count - got; i < s.count; i++) {
-				Chunk* c = lookup(reinterpret_cast<uptr>(s.objs[i]));
+				Chunk* c = lookup_locked(reinterpret_cast<uptr>(s.objs[i]));
 				c->atomic_bytes += class_bytes(cls);
 			}
 		}
@@ -128,10 +128,11 @@ bool Pool::flush_locked(int cls, CpuCache* cc, u32 n)
 	bool kick = false;
 	for (u32 i = 0; i < n; i++) {
 		uptr p = reinterpret_cast<uptr>(s.objs[i]);
-		Chunk* c = lookup(p);
+		Chunk* c = lookup_locked(p);
 		u32 off = p - c->base();
 		__atomic_store_n(c->meta(off), u8(0), __ATOMIC_RELAXED);
-		u32 bits = update(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
+		u32 bits =
+			update_locked(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
 		PCPU_BUG_ON(!bits);
 		kick |= c->map.all_free();
 	}
@@ -157,16 +158,18 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 			// The miss: a batch carved under the lock (IRQs are off).
 			CpuCache* cc = cache(irq.cpu());
 			auto& s = cc->cls[cls];
-			pcpu_spin_lock(lock_.raw());
-			if (carve_locked(cls, cc, class_cap(cls) / 2, atomic)) {
-				p = s.pop();
-				bump(cc->ctr[cls].misses);
+			{
+				SpinGuard g(lock_); // IRQs are off already
+				if (carve_locked(cls, cc, class_cap(cls) / 2, atomic)) {
+					p = s.pop();
+					bump(cc->ctr[cls].misses);
+				}
+				// Refill before exhaustion (refill_wanted_locked()).
+				kick = !p || refill_wanted_locked();
+				if (!p && atomic)
+					__atomic_store_n(&failed_since_balance_, true,
+							 __ATOMIC_RELAXED);
 			}
-			// Refill before exhaustion (refill_wanted()).
-			kick = !p || refill_wanted();
-			if (!p && atomic)
-				__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
-			pcpu_spin_unlock(lock_.raw());
 			if (p)
 				hand_out(p, cls, tag, cc, bytes, atomic);
 			else if (atomic)
@@ -235,10 +238,12 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 					if (atomic && exhausted(cls))
 						break;
 					// One lock round refills the whole cache.
-					pcpu_spin_lock(lock_.raw());
-					u32 c = carve_locked(cls, cc, class_cap(cls), atomic);
-					kick |= !c || refill_wanted();
-					pcpu_spin_unlock(lock_.raw());
+					u32 c;
+					{
+						SpinGuard g(lock_); // IRQs are off already
+						c = carve_locked(cls, cc, class_cap(cls), atomic);
+						kick |= !c || refill_wanted_locked();
+					}
 					if (!c)
 						break;
 					bump(cc->ctr[cls].misses);

@@ -115,11 +115,15 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	if (!mp->id_)
 		pcpu_log(PCPU_LOG_INFO, "mempool %s: all %u element tag ids taken: unchecked",
 			 mp->name_, kMaxId);
-	mp->depot_cap_ = min_nr + kMagSize;
-	mp->depot_ = new (gfp) void*[mp->depot_cap_];
+	void** depot = new (gfp) void*[min_nr + kMagSize];
+	if (depot) {
+		SpinIrqGuard g(mp->depot_lock_);
+		mp->depot_ = depot;
+		mp->depot_cap_ = min_nr + kMagSize;
+	}
 	mp->mags_ = g_pool.alloc(sizeof(Mag), 8, gfp);
 	mp->stats_ = g_pool.alloc(sizeof(CpuStats), 8, gfp);
-	if (!mp->depot_ || !mp->mags_ || !mp->stats_) {
+	if (!depot || !mp->mags_ || !mp->stats_) {
 		mp->destroy();
 		return nullptr;
 	}
@@ -168,9 +172,18 @@ void Mempool::destroy()
 				g_pool.free_elem(elem);
 		}
 	}
-	for (u32 i = 0; i < depot_count_; i++)
-		g_pool.free_elem(depot_[i]);
-	delete[] depot_;
+	void** depot;
+	u32 n;
+	{
+		SpinIrqGuard g(depot_lock_);
+		depot = depot_;
+		n = depot_count_;
+		depot_ = nullptr;
+		depot_count_ = 0;
+	}
+	for (u32 i = 0; i < n; i++)
+		g_pool.free_elem(depot[i]);
+	delete[] depot;
 	if (id_) {
 		// Elements still out keep the id in their tags: pcpupool_free()
 		// takes them (see allocator.h); the id is reused last.
@@ -589,7 +602,12 @@ int Mempool::resize(u32 new_min)
 		return kEINVAL;
 	MutexGuard guard(mempools_mutex);
 	void** bigger = nullptr;
-	if (new_min + kMagSize > depot_cap_) {
+	u32 cap;
+	{
+		SpinIrqGuard g(depot_lock_); // only resize() changes it, under the mutex
+		cap = depot_cap_;
+	}
+	if (new_min + kMagSize > cap) {
 		bigger = new (Gfp::kernel()) void*[new_min + kMagSize];
 		if (!bigger)
 			return kENOMEM;

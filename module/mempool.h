@@ -129,14 +129,14 @@ private:
 	void* alloc_fast(Ask* ask);
 	void* alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait, Ask ask);
 	void* take_reserve(bool* kick);
-	void* steal_locked(int cpu);
-	void* pop_any_locked(int skip);
+	void* steal_locked(int cpu) PCPU_REQUIRES(depot_lock_);
+	void* pop_any_locked(int skip) PCPU_REQUIRES(depot_lock_);
 	u8 tag(bool out) const { return id_ ? u8(id_ << 1 | (out ? kTagOut : 0)) : 0; }
 	void mark_out(void* elem) const;
 	[[nodiscard]] bool check_free(void* elem, int cpu);
 	void report_bad_free(void* elem, bool ours, u8 seen);
 	void zero(void* elem) const;
-	u32 present_locked() const; // depot + magazines; depot lock held
+	u32 present_locked() const PCPU_REQUIRES(depot_lock_); // depot + magazines
 	void kick_refill();
 	[[nodiscard]] bool take_deficit();
 	void left_reserve();
@@ -153,12 +153,13 @@ private:
 	void* mags_ = nullptr; // percpu Mag (pcpupool memory)
 	void* stats_ = nullptr; // percpu CpuStats
 	SpinLock depot_lock_; // depot_, depot_count_, depot_cap_, counters below
-	void** depot_ = nullptr; // depot_[0..depot_count_) are ready elements
-	u32 depot_count_ = 0;
-	u32 depot_cap_ = 0;
-	u64 refills_ = 0;
-	u64 refill_runs_ = 0;
-	u64 depot_ops_ = 0;
+	// depot_[0..depot_count_) are ready elements
+	void** depot_ PCPU_GUARDED_BY(depot_lock_) = nullptr;
+	u32 depot_count_ PCPU_GUARDED_BY(depot_lock_) = 0;
+	u32 depot_cap_ PCPU_GUARDED_BY(depot_lock_) = 0;
+	u64 refills_ PCPU_GUARDED_BY(depot_lock_) = 0;
+	u64 refill_runs_ PCPU_GUARDED_BY(depot_lock_) = 0;
+	u64 depot_ops_ PCPU_GUARDED_BY(depot_lock_) = 0;
 	WorkItem work_; // refill()
 	void* dir_ = nullptr;
 	pcpu_debugfs_file files_[1] = {};

@@ -55,6 +55,11 @@ void Pool::get_stats(pcpupool_stats* st)
 		st->target_low = target_low_;
 		st->target_high = target_high_;
 	}
+#ifdef PCPUPOOL_TSA_NEGATIVE_CONTROL
+	// Never built into a module: kunit/host/check.sh compiles this file
+	// with it and requires clang's thread-safety analysis to refuse it.
+	st->empty_pop_pages = nr_empty_pop_;
+#endif
 	st->nr_kick = __atomic_load_n(&nr_kick_, __ATOMIC_RELAXED);
 	// st_ counts what the locked paths gave users; class objects are
 	// counted per CPU by the front end (single writers, summed here, so
@@ -211,7 +216,7 @@ const char* Pool::check()
 		}
 		empty += c->map.nr_empty_populated();
 		pop += c->map.nr_populated();
-		if (c->slot != slot_of(c))
+		if (c->slot != slot_of_locked(c))
 			return "chunk on the wrong slot";
 	}
 	if (empty != nr_empty_pop_)
@@ -239,7 +244,7 @@ int Pool::set_low(u64 v)
 		if (v > wm_.high)
 			return kEINVAL;
 		wm_.low = v;
-		recompute_target();
+		recompute_target_locked();
 	}
 	kick_balance(true);
 	return 0;
@@ -252,7 +257,7 @@ int Pool::set_high(u64 v)
 		if (v < wm_.low || v > wm_.cap)
 			return kEINVAL;
 		wm_.high = v;
-		recompute_target();
+		recompute_target_locked();
 	}
 	kick_balance(true);
 	return 0;
@@ -270,7 +275,7 @@ int Pool::set_cap(u64 v)
 		if (v < wm_.high || v > cap_limit())
 			return kEINVAL;
 		wm_.cap = v;
-		recompute_target();
+		recompute_target_locked();
 	}
 	kick_balance(true);
 	return 0;

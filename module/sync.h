@@ -14,11 +14,12 @@
 #pragma once
 
 #include "pcpupool_layout.h"
+#include "thread_safety.h"
 #include "types.h"
 
 namespace pcp {
 
-class SpinLock {
+class PCPU_CAPABILITY("spinlock") SpinLock {
 public:
 	constexpr SpinLock() = default;
 	// Trivially destructible so that it can live in a constinit global
@@ -26,7 +27,7 @@ public:
 	PCPU_NO_COPY_NO_MOVE(SpinLock);
 
 	void init(pcpu_lock_class cls) { pcpu_spin_init(raw(), cls); }
-	void assert_held() const { pcpu_assert_spin_held(raw()); }
+	void assert_held() const PCPU_ASSERT_CAPABILITY(this) { pcpu_assert_spin_held(raw()); }
 	void* raw() const { return storage_; }
 
 private:
@@ -36,18 +37,18 @@ private:
 };
 
 // spin_lock_irqsave: usable from any context, hardirq included.
-class SpinIrqGuard {
+class PCPU_SCOPED_CAPABILITY SpinIrqGuard {
 public:
-	PCPU_ALWAYS_INLINE explicit SpinIrqGuard(SpinLock& l) : lock_(&l)
+	PCPU_ALWAYS_INLINE explicit SpinIrqGuard(SpinLock& l) PCPU_ACQUIRE(l) : lock_(&l)
 	{
 		flags_ = pcpu_spin_lock_irqsave(l.raw());
 	}
-	PCPU_ALWAYS_INLINE ~SpinIrqGuard()
+	PCPU_ALWAYS_INLINE ~SpinIrqGuard() PCPU_RELEASE()
 	{
 		if (lock_)
 			pcpu_spin_unlock_irqrestore(lock_->raw(), flags_);
 	}
-	void unlock()
+	void unlock() PCPU_RELEASE()
 	{
 		pcpu_spin_unlock_irqrestore(lock_->raw(), flags_);
 		lock_ = nullptr;
@@ -61,17 +62,17 @@ private:
 
 // Plain spin_lock: for locks never taken from IRQ context, or always taken
 // with IRQs already off.
-class SpinGuard {
+class PCPU_SCOPED_CAPABILITY SpinGuard {
 public:
-	explicit SpinGuard(SpinLock& l) : lock_(&l) { pcpu_spin_lock(l.raw()); }
-	~SpinGuard() { pcpu_spin_unlock(lock_->raw()); }
+	explicit SpinGuard(SpinLock& l) PCPU_ACQUIRE(l) : lock_(&l) { pcpu_spin_lock(l.raw()); }
+	~SpinGuard() PCPU_RELEASE() { pcpu_spin_unlock(lock_->raw()); }
 	PCPU_NO_COPY_NO_MOVE(SpinGuard);
 
 private:
 	SpinLock* lock_;
 };
 
-class Mutex {
+class PCPU_CAPABILITY("mutex") Mutex {
 public:
 	constexpr Mutex() = default;
 	// Trivially destructible, like SpinLock: owners call destroy().
@@ -79,7 +80,7 @@ public:
 
 	void init(pcpu_lock_class cls) { pcpu_mutex_init(raw(), cls); }
 	void destroy() { pcpu_mutex_destroy(raw()); }
-	void assert_held() const { pcpu_assert_mutex_held(raw()); }
+	void assert_held() const PCPU_ASSERT_CAPABILITY(this) { pcpu_assert_mutex_held(raw()); }
 	void* raw() const { return storage_; }
 	// Whether the calling task holds it through a MutexGuard (the
 	// allocation recorder asks; lockdep is not on every test kernel).
@@ -94,12 +95,13 @@ private:
 	void* owner_ = nullptr; // the guard's task while held, else nullptr
 };
 
-// A held mutex.  Killable guards may fail to take it: check held().
-class MutexGuard {
+// A held mutex.  Killable guards may fail to take it: check held() (the
+// analysis assumes it was taken: the caller returns when it was not).
+class PCPU_SCOPED_CAPABILITY MutexGuard {
 public:
 	enum class Wait { uninterruptible, killable };
 
-	MutexGuard(Mutex& m, Wait wait) : mutex_(&m)
+	MutexGuard(Mutex& m, Wait wait) PCPU_ACQUIRE(m) : mutex_(&m)
 	{
 		if (wait == Wait::uninterruptible)
 			pcpu_mutex_lock(m.raw());
@@ -108,8 +110,8 @@ public:
 		if (mutex_)
 			__atomic_store_n(&m.owner_, pcpu_current(), __ATOMIC_RELAXED);
 	}
-	explicit MutexGuard(Mutex& m) : MutexGuard(m, Wait::uninterruptible) {}
-	~MutexGuard()
+	explicit MutexGuard(Mutex& m) PCPU_ACQUIRE(m) : MutexGuard(m, Wait::uninterruptible) {}
+	~MutexGuard() PCPU_RELEASE()
 	{
 		if (mutex_) {
 			__atomic_store_n(&mutex_->owner_, nullptr, __ATOMIC_RELAXED);

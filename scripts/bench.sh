@@ -22,7 +22,8 @@ mkdir -p "$out"
 kdir=$("$here/kernel.sh" "$here/bench.config" | tail -1)
 src=$BUILD/bench-src
 mkdir -p "$src"
-rsync -a --delete --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.ko' \
+rsync -a --delete --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.s' --exclude='*.ko' \
+	--exclude=/module/port/generated \
 	--exclude='.*.cmd' --exclude='*.mod' --exclude='*.mod.c' --exclude=modules.order \
 	--exclude=Module.symvers "$repo/" "$src/"
 make -C "$kdir" M="$src" -j"$(nproc)" modules > "$out/modules.log" 2>&1 ||

@@ -15,7 +15,8 @@ kver=$(basename "$(dirname "$hdr")")
 t=$BUILD/dkms
 rm -rf "$t"
 mkdir -p "$t/src/pcpupool-$ver" "$t/tree" "$t/install"
-rsync -a --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.ko' \
+rsync -a --exclude=/.git --exclude=/build --exclude='*.o' --exclude='*.s' --exclude='*.ko' \
+	--exclude=/module/port/generated \
 	--exclude='.*.cmd' --exclude='*.mod' --exclude='*.mod.c' \
 	--exclude=modules.order --exclude=Module.symvers "$repo/" "$t/src/pcpupool-$ver/"
 d=(dkms --dkmstree "$t/tree" --sourcetree "$t/src" --installtree "$t/install")

@@ -92,8 +92,10 @@ if [ "$mode" = smoke ]; then
 	kernel=/boot/vmlinuz-$kver
 	[ -r "$kernel" ] || { say "no $kernel"; exit 1; }
 	src=$BUILD/stock-src-${PCPUPOOL_SERIES:-6.12}
-	excl=(--exclude=/.git --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd'
-	      --exclude='*.mod' --exclude='*.mod.c' --exclude=modules.order
+	# Build products stay behind, the generated layout header and its
+	# assembly too: they belong to the kernel they were built for.
+	excl=(--exclude=/.git --exclude='*.o' --exclude='*.s' --exclude='*.ko' --exclude='.*.cmd'
+	      --exclude=/module/port/generated --exclude='*.mod' --exclude='*.mod.c' --exclude=modules.order
 	      --exclude=Module.symvers)
 	case "$BUILD" in "$repo"/*) excl+=(--exclude="/${BUILD#"$repo"/}") ;; esac
 	excl+=(--exclude=/build)

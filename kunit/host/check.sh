@@ -192,6 +192,24 @@ break_cache() {
 	fi
 }
 
+# The thread-safety analysis can fail: module/stats.cpp with
+# PCPUPOOL_TSA_NEGATIVE_CONTROL reads a field guarded by the pool lock
+# without it, and clang -Wthread-safety must refuse it for that reason.
+tsa_negative_control() {
+	local log=$HOST_OUT/logs/tsa-negative-control.log
+	if ${HOST_CLANGXX:-clang++} -std=gnu++20 -fno-exceptions -fno-rtti -ffreestanding \
+		-Imodule -Iinclude -I"$here" -DPCPUPOOL_TEST -DPCPUPOOL_TSA_NEGATIVE_CONTROL \
+		-Wthread-safety -Werror -fsyntax-only "$repo/module/stats.cpp" > "$log" 2>&1; then
+		fail "tsa-negative-control: a guarded field read without its lock compiled"
+	elif grep -q "reading variable 'nr_empty_pop_' requires holding spinlock 'lock_'" "$log"; then
+		pass
+		echo "  PASS tsa-negative-control: $(grep -m1 "requires holding" "$log" | sed 's/^.*error: //')"
+	else
+		fail "tsa-negative-control: refused for another reason ($log)"
+		head -5 "$log"
+	fi
+}
+
 fuzzers() {
 	local t
 	: > "$HOST_OUT/fuzz-summary.txt"
@@ -228,6 +246,7 @@ start=$SECONDS
 case "$mode" in
 check)
 	unit_tests
+	tsa_negative_control
 	stresses
 	fuzzers
 	;;
@@ -236,6 +255,7 @@ fuzz)
 	;;
 unit)
 	unit_tests
+	tsa_negative_control
 	;;
 stress)
 	stresses

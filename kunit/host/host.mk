@@ -71,6 +71,10 @@ host_flags_cov := -O0 -fprofile-instr-generate -fcoverage-mapping -DHOST_LIBFUZZ
 host_hflags_cov := -O0 -DHOST_LIBFUZZER
 host_cxx_plain := $(HOST_CXX)
 host_flags_plain := -O2
+# Clang's thread-safety analysis on the core (module/thread_safety.h): a
+# field touched without the lock that guards it fails the clang builds.
+host_tsa_fuzz := -Wthread-safety
+host_tsa_cov := -Wthread-safety
 
 # $(call host_objs,variant,sources)
 host_objs = $(patsubst %.cpp,$(HOST_OUT)/$(1)/%.o,$(2))
@@ -79,7 +83,7 @@ host_objs = $(patsubst %.cpp,$(HOST_OUT)/$(1)/%.o,$(2))
 define host_variant
 $(HOST_OUT)/$(1)/module/%.o: module/%.cpp $(HOST_DIR)/host.mk $(HOST_DIR)/fuzz-ignore.txt
 	@mkdir -p $$(@D)
-	$$(host_cxx_$(1)) $$(HOST_CORE_FLAGS) $$(host_flags_$(1)) -MMD -MP -c $$< -o $$@
+	$$(host_cxx_$(1)) $$(HOST_CORE_FLAGS) $$(host_flags_$(1)) $$(host_tsa_$(1)) -MMD -MP -c $$< -o $$@
 $(HOST_OUT)/$(1)/$(HOST_DIR)/port_host.o: $(HOST_DIR)/port_host.cpp $(HOST_DIR)/host.mk
 	@mkdir -p $$(@D)
 	$$(host_cxx_$(1)) $$(HOST_STD_FLAGS) $$(or $$(host_hflags_$(1)),$$(host_flags_$(1))) -MMD -MP -c $$< -o $$@
