@@ -33,7 +33,8 @@ void Pool::relocate_locked(Chunk* c)
 Chunk* Pool::lookup_locked(uptr p) const
 {
 	lock_.assert_held();
-	return index_ ? index_->find(p) : nullptr;
+	const ChunkIndex* idx = index_.load(mo::relaxed); // stable under the lock
+	return idx ? idx->find(p) : nullptr;
 }
 
 Placement Pool::find_and_alloc(u32 bits, u32 align_bits, bool pop_only)
@@ -128,12 +129,12 @@ void* Pool::finish_alloc(Placement pl, u32 bits, u32 bytes, u8 tag, bool atomic,
 		// CPU's front end (counted there) and goes straight to the user.
 		void* p = reinterpret_cast<void*>(pl.chunk->base() + pl.off * kMinAllocBytes);
 		CpuCache* cc = cache(pcpu_this_cpu()); // IRQs are off
-		cc->ctr[cls].carved++;
+		bump(cc->ctr[cls].carved);
 		hand_out(p, cls, tag, cc, bytes, false);
 		return p;
 	}
 	if (tag)
-		__atomic_store_n(pl.chunk->tag(pl.off * kMinAllocBytes), tag, __ATOMIC_RELAXED);
+		pl.chunk->tag(pl.off * kMinAllocBytes)->store(tag, mo::relaxed);
 	st_.nr_alloc++;
 	st_.nr_cur_alloc++;
 	st_.nr_max_alloc = max(st_.nr_max_alloc, st_.nr_cur_alloc);
@@ -163,7 +164,7 @@ void* Pool::alloc_atomic(u32 bits, u32 align_bits, u32 bytes, u8 tag, const Allo
 			p = finish_alloc(pl, bits, bytes, tag, /*atomic=*/true);
 		} else {
 			st_.atomic_alloc_failed++;
-			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
+			failed_since_balance_.store(true, mo::relaxed);
 		}
 		// Refill before exhaustion: kick below the low target.
 		kick = !pl || refill_wanted_locked();
@@ -287,8 +288,8 @@ unsigned long Pool::free_to_map(void* ptr, bool elem)
 			return 0;
 		}
 		u32 off = p - c->base();
-		u8* tag = off % kTagBytes ? nullptr : c->tag(off);
-		u8 tv = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
+		Atomic<u8>* tag = off % kTagBytes ? nullptr : c->tag(off);
+		u8 tv = tag ? tag->load(mo::relaxed) : 0;
 		if (PCPU_UNLIKELY(tv && !elem && refuse_tag(tv))) {
 			st_.nr_misuse++;
 			g.unlock();
@@ -299,7 +300,7 @@ unsigned long Pool::free_to_map(void* ptr, bool elem)
 			return m.free(off / kMinAllocBytes);
 		});
 		if (bits && tv)
-			__atomic_store_n(tag, 0, __ATOMIC_RELAXED);
+			tag->store(0, mo::relaxed);
 		if (!bits) {
 			st_.nr_misuse++;
 			u32 g0 = off / kMinAllocBytes;
@@ -366,7 +367,7 @@ ChunkIndex* Pool::new_index(u32 n, const MutexCtx& m)
 void Pool::publish_index(ChunkIndex* idx, Chunk* add)
 {
 	mutex_.assert_held();
-	const ChunkIndex* cur = index_;
+	const ChunkIndex* cur = index_.load(mo::relaxed); // stable under the mutex
 	u32 k = 0;
 	for (u32 i = 0; cur && i < cur->n; i++) {
 		Chunk* c = cur->c[i];
@@ -383,8 +384,8 @@ void Pool::publish_index(ChunkIndex* idx, Chunk* add)
 	ChunkIndex* old;
 	{
 		SpinIrqGuard g(lock_);
-		old = index_;
-		__atomic_store_n(&index_, idx, __ATOMIC_RELEASE);
+		old = index_.load(mo::relaxed);
+		index_.store(idx, mo::release);
 	}
 	pcpu_rcu_kfree(old);
 }
@@ -397,8 +398,8 @@ Chunk* Pool::create_chunk(const MutexCtx& m)
 	Chunk* c = new (m.gfp()) Chunk;
 	if (!c)
 		return nullptr;
-	c->tags_ = new (m.gfp()) u8[unit_bytes_ / kTagBytes]();
-	c->meta_ = new (m.gfp()) u8[unit_bytes_ / kTagBytes]();
+	c->tags_ = new (m.gfp()) Atomic<u8>[unit_bytes_ / kTagBytes]();
+	c->meta_ = new (m.gfp()) Atomic<u8>[unit_bytes_ / kTagBytes]();
 	if (!c->tags_ || !c->meta_ || !c->map.init(unit_bytes_, page_bytes_, m.gfp())) {
 		delete c;
 		return nullptr;
@@ -618,8 +619,8 @@ void Pool::exit()
 		{
 			MutexGuard held(mutex_); // the index changes under the mutex
 			SpinIrqGuard g(lock_);
-			idx = index_;
-			__atomic_store_n(&index_, nullptr, __ATOMIC_RELEASE);
+			idx = index_.load(mo::relaxed);
+			index_.store(nullptr, mo::release);
 		}
 		// Lock-free readers leave the old index; never under the mutex.
 		pcpu_synchronize_rcu();

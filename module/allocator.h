@@ -143,48 +143,50 @@ PCPU_ALWAYS_INLINE constexpr u32 class_cap(int cls)
 
 // A single-writer counter (the owning CPU with IRQs off): a relaxed store,
 // so that a reader on another CPU (stats) never sees a torn value.
-PCPU_ALWAYS_INLINE void bump(u64& c, u64 by = 1) { __atomic_store_n(&c, c + by, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE void bump(Atomic<u64>& c, u64 by = 1) { c.add_single_writer(by); }
 PCPU_ALWAYS_INLINE u8 meta_out(int cls) { return u8((cls + 1) << 1); }
 PCPU_ALWAYS_INLINE int meta_class(u8 m) { return (m >> 1) - 1; }
 
 // One CPU's counters of one class.  Single writer: the owning CPU with
 // IRQs off (or the hotplug callback once it is dead); summed on read.
 struct ClassCounters {
-	u64 hits; // allocations served from the cache
-	u64 misses; // allocations that refilled it
-	u64 carved; // objects taken from the area map into this CPU's class
-	u64 flushed; // objects returned from the cache to the area map
-	u64 allocs; // objects handed to users
-	u64 frees; // objects users gave back
-	u64 atomic; // of allocs: atomic requests
-	u64 fails; // atomic requests refused
+	Atomic<u64> hits; // allocations served from the cache
+	Atomic<u64> misses; // allocations that refilled it
+	Atomic<u64> carved; // objects taken from the area map into this CPU's class
+	Atomic<u64> flushed; // objects returned from the cache to the area map
+	Atomic<u64> allocs; // objects handed to users
+	Atomic<u64> frees; // objects users gave back
+	Atomic<u64> atomic; // of allocs: atomic requests
+	Atomic<u64> fails; // atomic requests refused
 };
 
 // One CPU's front end, in the kernel's percpu memory (Pool::init_cache).
 struct CpuCache {
 	struct Class {
-		u32 count; // objs[0..count) are ready, zeroing pending
+		// objs[0..count) are ready, zeroing pending.  Written by its
+		// CPU (IRQs off, or the hotplug callback once it is dead), read
+		// by cached_objects() on any CPU.
+		Atomic<u32> count;
 		void* objs[kCacheMax];
 
-		// Written by its CPU (IRQs off), read by cached_objects().
-		PCPU_ALWAYS_INLINE void set_count(u32 v)
-		{
-			__atomic_store_n(&count, v, __ATOMIC_RELAXED);
-		}
+		PCPU_ALWAYS_INLINE u32 n() const { return count.load(mo::relaxed); }
+		PCPU_ALWAYS_INLINE void set_count(u32 v) { count.store(v, mo::relaxed); }
 		PCPU_ALWAYS_INLINE void* pop()
 		{
-			set_count(count - 1);
-			return objs[count];
+			set_count(n() - 1);
+			return objs[n()];
 		}
 		PCPU_ALWAYS_INLINE void push(void* p)
 		{
-			objs[count] = p;
-			set_count(count + 1);
+			objs[n()] = p;
+			set_count(n() + 1);
 		}
 	} cls[kNrClasses];
 	ClassCounters ctr[kNrClasses];
-	u64 min_size, max_size; // requested sizes seen (stats)
-	u32 touched; // used since the idle trim last looked
+	// Requested sizes seen (stats), and used since the idle trim last
+	// looked: written by its CPU, read (touched: cleared) by others.
+	Atomic<u64> min_size, max_size;
+	Atomic<u32> touched;
 };
 
 struct Placement {
@@ -230,7 +232,7 @@ public:
 	void atomic_failed()
 	{
 		if (!queued()) {
-			__atomic_store_n(&failed_since_balance_, true, __ATOMIC_RELAXED);
+			failed_since_balance_.store(true, mo::relaxed);
 			kick_balance(/*now=*/true);
 		}
 	}
@@ -257,10 +259,10 @@ public:
 	// The tag byte of the allocation that starts at @p, or nullptr if @p is
 	// not inside a chunk at a multiple of kTagBytes.  Takes no lock: the
 	// caller holds an RcuReadGuard for as long as it uses the result.
-	PCPU_ALWAYS_INLINE u8* tag_of(const void* ptr) const
+	PCPU_ALWAYS_INLINE Atomic<u8>* tag_of(const void* ptr) const
 	{
 		uptr p = reinterpret_cast<uptr>(ptr);
-		const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+		const ChunkIndex* idx = index_.load(mo::acquire);
 		Chunk* c = idx ? idx->find(p) : nullptr;
 		if (!c || (p - c->base()) % kTagBytes)
 			return nullptr;
@@ -276,10 +278,7 @@ public:
 	void cache_cpu_dead(int cpu);
 	u64 cached_objects() const;
 	void set_caching(bool on);
-	PCPU_ALWAYS_INLINE bool caching() const
-	{
-		return __atomic_load_n(&cache_on_, __ATOMIC_RELAXED);
-	}
+	PCPU_ALWAYS_INLINE bool caching() const { return cache_on_.load(mo::relaxed); }
 	void show_cache(void* seq);
 
 	// Balance work (balance.cpp).
@@ -296,7 +295,7 @@ public:
 	// Test builds: the negative control of the views' one-chunk-per-IRQ-off
 	// -section rule: walk_chunks() holds the pool lock for the whole walk,
 	// as the views did before (the IRQ-off walk count must catch it).
-	void test_whole_walk(bool on) { __atomic_store_n(&test_whole_walk_, on, __ATOMIC_RELAXED); }
+	void test_whole_walk(bool on) { test_whole_walk_.store(on, mo::relaxed); }
 	int set_low(u64 v);
 	int set_high(u64 v);
 	int set_cap(u64 v);
@@ -356,16 +355,10 @@ private:
 	void free_cache();
 	PCPU_ALWAYS_INLINE bool exhausted(int cls) const
 	{
-		return __atomic_load_n(&exhausted_, __ATOMIC_RELAXED) & (1u << cls);
+		return exhausted_.load(mo::relaxed) & (1u << cls);
 	}
-	PCPU_ALWAYS_INLINE bool queued() const
-	{
-		return __atomic_load_n(&balance_queued_, __ATOMIC_RELAXED);
-	}
-	PCPU_ALWAYS_INLINE void set_queued(bool v)
-	{
-		__atomic_store_n(&balance_queued_, v, __ATOMIC_RELAXED);
-	}
+	PCPU_ALWAYS_INLINE bool queued() const { return balance_queued_.load(mo::relaxed); }
+	PCPU_ALWAYS_INLINE void set_queued(bool v) { balance_queued_.store(v, mo::relaxed); }
 	void zero(const Placement& pl, u32 bytes);
 	PCPU_ALWAYS_INLINE static bool fault_atomic();
 	// A class object back to this CPU's cache inline; the rest (and a
@@ -377,7 +370,12 @@ private:
 	static bool refuse_tag(u8 tv);
 	static void warn_tag_refusal(const void* p, u8 tv);
 	Chunk* lookup_locked(uptr p) const PCPU_REQUIRES(lock_);
-	u32 nr_chunks() const { return index_ ? index_->n : 0; }
+	// Under the pool lock or the allocator mutex (either keeps it stable).
+	u32 nr_chunks() const
+	{
+		const ChunkIndex* idx = index_.load(mo::relaxed);
+		return idx ? idx->n : 0;
+	}
 	int slot_of_locked(const Chunk* c) const PCPU_REQUIRES(lock_);
 	void relocate_locked(Chunk* c) PCPU_REQUIRES(lock_);
 	// Runs @fn on @c's area map under the pool lock and keeps the global
@@ -434,17 +432,17 @@ private:
 	// between CPUs on every miss.
 	// RCU-published (see ChunkIndex); replaced under the allocator mutex
 	// and the pool lock, so either one keeps it stable.
-	ChunkIndex* index_ = nullptr;
-	bool cache_on_ = true; // debugfs "cache"; read without the lock
+	Atomic<ChunkIndex*> index_;
+	Atomic<bool> cache_on_{true}; // debugfs "cache"; read without the lock
 	// Classes whose populated-only carve found nothing (bit per class):
 	// set under the pool lock, cleared under it when populated free space
 	// grows (update_locked()), read without it by atomic callers, who then fail
 	// at once instead of searching every chunk again.
-	u32 exhausted_ = 0;
+	Atomic<u32> exhausted_;
 
 	WorkItem balance_work_; // balance()
 	WorkItem reap_work_; // reap()
-	u64 nr_kick_ = 0; // immediate runs queued by kick_balance() (atomic)
+	Atomic<u64> nr_kick_; // immediate runs queued by kick_balance()
 	// Chunks out of the index, waiting for the reap work: pool lock.
 	List<Chunk, &Chunk::slot_node> dying_ PCPU_GUARDED_BY(lock_);
 	Mutex mutex_; // chunk create/destroy, (de)population
@@ -462,9 +460,9 @@ private:
 	// Written under the pool lock and by the front end's lock-free failure
 	// path, so always through atomics (relaxed: a lost or doubled kick is
 	// harmless, the work item is idempotent).
-	bool balance_queued_ = false; // an immediate run is pending; cleared by balance()
-	bool lazy_queued_ = false; // a delayed (lazy) run is pending
-	bool failed_since_balance_ = false;
+	Atomic<bool> balance_queued_; // an immediate run is pending; cleared by balance()
+	Atomic<bool> lazy_queued_; // a delayed (lazy) run is pending
+	Atomic<bool> failed_since_balance_;
 	// atomic demand since the last balance
 	u64 atomic_bytes_since_ PCPU_GUARDED_BY(lock_) = 0;
 	u32 demand_pages_ PCPU_GUARDED_BY(lock_) = 0; // decaying estimate of atomic demand
@@ -498,7 +496,7 @@ private:
 
 	// Per-CPU front end.
 	unsigned long next_trim_ = 0; // jiffies of the next idle trim
-	bool test_whole_walk_ = false; // test_whole_walk()
+	Atomic<bool> test_whole_walk_; // test_whole_walk()
 	void* shrinker_ = nullptr;
 };
 
@@ -512,8 +510,9 @@ auto Pool::update_locked(Chunk* c, Fn fn)
 	nr_empty_pop_ += c->map.nr_empty_populated() - empty;
 	nr_populated_ += c->map.nr_populated() - pop;
 	// Populated free space grew: atomic carves may find room again.
-	if (exhausted_ && (c->map.free_bits() > free || c->map.nr_populated() > pop))
-		__atomic_store_n(&exhausted_, 0u, __ATOMIC_RELAXED);
+	if (exhausted_.load(mo::relaxed) &&
+	    (c->map.free_bits() > free || c->map.nr_populated() > pop))
+		exhausted_.store(0u, mo::relaxed);
 	relocate_locked(c);
 	return ret;
 }
@@ -524,7 +523,7 @@ auto Pool::update_locked(Chunk* c, Fn fn)
 // test armed one (a load, not a call, on the fast path).
 bool Pool::fault_atomic()
 {
-	return PCPU_UNLIKELY(__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED)) &&
+	return PCPU_UNLIKELY(load_shared(&pcpu_fault_armed, mo::relaxed)) &&
 	       pcpu_fault_should_fail(PCPU_SITE_ATOMIC);
 }
 
@@ -533,22 +532,23 @@ bool Pool::fault_atomic()
 void Pool::hand_out(void* p, int cls, u8 tag, CpuCache* cc, u32 bytes, bool atomic)
 {
 	uptr a = reinterpret_cast<uptr>(p);
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	const ChunkIndex* idx = index_.load(mo::acquire);
 	Chunk* c = idx->find(a);
 	u32 off = a - c->base();
-	__atomic_store_n(c->meta(off), meta_out(cls), __ATOMIC_RELAXED);
+	c->meta(off)->store(meta_out(cls), mo::relaxed);
 	if (tag)
-		__atomic_store_n(c->tag(off), tag, __ATOMIC_RELAXED);
+		c->tag(off)->store(tag, mo::relaxed);
 	ClassCounters& ctr = cc->ctr[cls];
 	bump(ctr.allocs);
 	if (atomic)
 		bump(ctr.atomic);
-	if (PCPU_UNLIKELY(bytes < cc->min_size || !cc->min_size))
-		__atomic_store_n(&cc->min_size, u64(bytes), __ATOMIC_RELAXED);
-	if (PCPU_UNLIKELY(bytes > cc->max_size))
-		__atomic_store_n(&cc->max_size, u64(bytes), __ATOMIC_RELAXED);
-	if (PCPU_UNLIKELY(!cc->touched))
-		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+	u64 lo = cc->min_size.load(mo::relaxed);
+	if (PCPU_UNLIKELY(bytes < lo || !lo))
+		cc->min_size.store(u64(bytes), mo::relaxed);
+	if (PCPU_UNLIKELY(bytes > cc->max_size.load(mo::relaxed)))
+		cc->max_size.store(u64(bytes), mo::relaxed);
+	if (PCPU_UNLIKELY(!cc->touched.load(mo::relaxed)))
+		cc->touched.store(1u, mo::relaxed);
 }
 
 // The hand-out zeroing of a class object, in every possible CPU's copy.
@@ -565,7 +565,7 @@ void Pool::zero_class(void* p, u32 bytes) const
 	for (u32 cpu : possible_cpus()) {
 		u64* w = reinterpret_cast<u64*>(a + unit_off_[cpu]);
 		for (u32 i = 0; i < words; i++)
-			__atomic_store_n(&w[i], u64(0), __ATOMIC_RELAXED);
+			store_shared(&w[i], u64(0), mo::relaxed);
 	}
 }
 
@@ -576,7 +576,7 @@ void* Pool::hit_irqs_off(int cls, u32 bytes, u8 tag, int cpu, bool atomic, bool 
 	*why = kAtomicMiss;
 	if (fault && PCPU_UNLIKELY(fault_atomic())) {
 		*why = kAtomicFault;
-	} else if (PCPU_LIKELY(s.count)) {
+	} else if (PCPU_LIKELY(s.n())) {
 		void* p = s.pop();
 		bump(cc->ctr[cls].hits);
 		hand_out(p, cls, tag, cc, bytes, atomic);
@@ -599,7 +599,7 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 	const int cls = class_of(bytes, align);
 	if (PCPU_LIKELY(cls >= 0 && bytes && !(align & (align - 1)) &&
 			!(gfp.raw() & pcpu_gfp.account) && caching() && !pcpu_trace_mask &&
-			!__atomic_load_n(&pcpu_fault_armed, __ATOMIC_RELAXED))) {
+			!load_shared(&pcpu_fault_armed, mo::relaxed))) {
 		const bool atomic = !gfp.may_sleep();
 		if (!atomic)
 			pcpu_might_sleep(); // as the slow path would, hit or miss
@@ -627,39 +627,38 @@ void* Pool::alloc(usize bytes, usize align, Gfp gfp, u8 tag)
 // look (a flush freed a chunk); *@tv: the element tag seen.
 int Pool::cache_free_irqs_off(uptr p, bool elem, int cpu, bool* kick, u8* tv)
 {
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	const ChunkIndex* idx = index_.load(mo::acquire);
 	Chunk* c = idx ? idx->find(p) : nullptr;
 	if (!c)
 		return kNotClass;
 	u32 off = p - c->base();
 	if (off % kTagBytes)
 		return kNotClass;
-	u8* mb = c->meta(off);
-	u8 mv = __atomic_load_n(mb, __ATOMIC_RELAXED);
+	Atomic<u8>* mb = c->meta(off);
+	u8 mv = mb->load(mo::relaxed);
 	if (!mv)
 		return kNotClass;
 	int cls = meta_class(mv);
-	u8* t = c->tag(off);
-	*tv = __atomic_load_n(t, __ATOMIC_RELAXED);
+	Atomic<u8>* t = c->tag(off);
+	*tv = t->load(mo::relaxed);
 	if (mv & kMetaCached)
 		return kRefusedDouble;
 	if (*tv && !elem && refuse_tag(*tv))
 		return kRefusedTag;
-	if (!__atomic_compare_exchange_n(mb, &mv, u8(mv | kMetaCached), false, __ATOMIC_RELAXED,
-					 __ATOMIC_RELAXED))
+	if (!mb->cmpxchg(mv, u8(mv | kMetaCached), mo::relaxed, mo::relaxed))
 		return kRefusedDouble; // a racing free won
 	if (*tv)
-		__atomic_store_n(t, u8(0), __ATOMIC_RELAXED);
+		t->store(u8(0), mo::relaxed);
 	CpuCache* cc = cache(cpu);
 	auto& s = cc->cls[cls];
-	if (PCPU_UNLIKELY(s.count == class_cap(cls))) {
+	if (PCPU_UNLIKELY(s.n() == class_cap(cls))) {
 		SpinGuard g(lock_); // IRQs are off already
 		*kick |= flush_locked(cls, cc, class_cap(cls) / 2);
 	}
 	s.push(reinterpret_cast<void*>(p));
 	bump(cc->ctr[cls].frees);
-	if (PCPU_UNLIKELY(!cc->touched))
-		__atomic_store_n(&cc->touched, 1u, __ATOMIC_RELAXED);
+	if (PCPU_UNLIKELY(!cc->touched.load(mo::relaxed)))
+		cc->touched.store(1u, mo::relaxed);
 	return class_bytes(cls);
 }
 

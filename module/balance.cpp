@@ -36,12 +36,11 @@ void Pool::kick_balance(bool now)
 {
 	if (!balance_work_.set_up())
 		return;
-	bool* flag = now ? &balance_queued_ : &lazy_queued_;
-	if (__atomic_load_n(flag, __ATOMIC_RELAXED) ||
-	    __atomic_exchange_n(flag, true, __ATOMIC_RELAXED))
+	Atomic<bool>* flag = now ? &balance_queued_ : &lazy_queued_;
+	if (flag->load(mo::relaxed) || flag->exchange(true, mo::relaxed))
 		return;
 	if (now) {
-		__atomic_fetch_add(&nr_kick_, 1, __ATOMIC_RELAXED); // once per run at most
+		nr_kick_.fetch_add(1, mo::relaxed); // once per run at most
 		balance_work_.queue();
 	} else
 		balance_work_.queue_delayed(kLazyBalanceMs);
@@ -163,8 +162,8 @@ void Pool::balance_pass(List<Chunk, &Chunk::slot_node>* victims)
 	{
 		SpinIrqGuard g(lock_);
 		set_queued(false);
-		__atomic_store_n(&lazy_queued_, false, __ATOMIC_RELAXED);
-		failed = __atomic_exchange_n(&failed_since_balance_, false, __ATOMIC_RELAXED);
+		lazy_queued_.store(false, mo::relaxed);
+		failed = failed_since_balance_.exchange(false, mo::relaxed);
 		st_.nr_balance++;
 		busy = update_target_locked(failed);
 	}

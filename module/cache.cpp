@@ -53,8 +53,7 @@
 namespace pcp {
 
 namespace {
-PCPU_ALWAYS_INLINE u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
-PCPU_ALWAYS_INLINE u32 rd32(const u32& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE u64 rd(const Atomic<u64>& c) { return c.load(mo::relaxed); }
 
 constexpr unsigned long kTrimMs = 2000; // a cache unused this long is trimmed
 } // namespace
@@ -65,7 +64,7 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 {
 	lock_.assert_held();
 	auto& s = cc->cls[cls];
-	n = min(n, class_cap(cls) - s.count);
+	n = min(n, class_cap(cls) - s.n());
 	const u32 bits = class_bytes(cls) / kMinAllocBytes;
 	const u32 align_bits = class_align(cls) / kMinAllocBytes;
 	u32 got = 0;
@@ -95,8 +94,7 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 		});
 		for (u32 i = 0; i < want; i++) {
 			u32 off = (pl.off + i * bits) * kMinAllocBytes;
-			__atomic_store_n(pl.chunk->meta(off), u8(meta_out(cls) | kMetaCached),
-					 __ATOMIC_RELAXED);
+			pl.chunk->meta(off)->store(u8(meta_out(cls) | kMetaCached), mo::relaxed);
 			s.push(reinterpret_cast<void*>(pl.chunk->base() + off));
 		}
 		got += want;
@@ -106,13 +104,13 @@ u32 Pool::carve_locked(int cls, CpuCache* cc, u32 n, bool atomic)
 		bump(cc->ctr[cls].carved, got);
 		if (atomic) {
 			atomic_bytes_since_ += u64(got) * class_bytes(cls);
-			for (u32 i = s.count - got; i < s.count; i++) {
+			for (u32 i = s.n() - got; i < s.n(); i++) {
 				Chunk* c = lookup_locked(reinterpret_cast<uptr>(s.objs[i]));
 				c->atomic_bytes += class_bytes(cls);
 			}
 		}
 	} else if (atomic) {
-		__atomic_store_n(&exhausted_, exhausted_ | (1u << cls), __ATOMIC_RELAXED);
+		exhausted_.fetch_or(1u << cls, mo::relaxed);
 	}
 	return got;
 }
@@ -124,21 +122,21 @@ bool Pool::flush_locked(int cls, CpuCache* cc, u32 n)
 {
 	lock_.assert_held();
 	auto& s = cc->cls[cls];
-	n = min(n, s.count);
+	n = min(n, s.n());
 	bool kick = false;
 	for (u32 i = 0; i < n; i++) {
 		uptr p = reinterpret_cast<uptr>(s.objs[i]);
 		Chunk* c = lookup_locked(p);
 		u32 off = p - c->base();
-		__atomic_store_n(c->meta(off), u8(0), __ATOMIC_RELAXED);
+		c->meta(off)->store(u8(0), mo::relaxed);
 		u32 bits =
 			update_locked(c, [&](AreaMap& m) { return m.free(off / kMinAllocBytes); });
 		PCPU_BUG_ON(!bits);
 		kick |= c->map.all_free();
 	}
-	for (u32 i = n; i < s.count; i++)
+	for (u32 i = n; i < s.n(); i++)
 		s.objs[i - n] = s.objs[i];
-	s.set_count(s.count - n);
+	s.set_count(s.n() - n);
 	bump(cc->ctr[cls].flushed, n);
 	return kick || nr_empty_pop_ > target_high_;
 }
@@ -167,8 +165,7 @@ void* Pool::cache_alloc(int cls, u32 bytes, Gfp gfp, u8 tag)
 				// Refill before exhaustion (refill_wanted_locked()).
 				kick = !p || refill_wanted_locked();
 				if (!p && atomic)
-					__atomic_store_n(&failed_since_balance_, true,
-							 __ATOMIC_RELAXED);
+					failed_since_balance_.store(true, mo::relaxed);
 			}
 			if (p)
 				hand_out(p, cls, tag, cc, bytes, atomic);
@@ -234,7 +231,7 @@ int Pool::alloc_bulk(usize bytes, usize align, Gfp gfp, u32 n, void** out)
 		auto& s = cc->cls[cls];
 		if (!(atomic && fault_atomic())) {
 			while (got < n) {
-				if (!s.count) {
+				if (!s.n()) {
 					if (atomic && exhausted(cls))
 						break;
 					// One lock round refills the whole cache.
@@ -312,7 +309,7 @@ void Pool::free_bulk(u32 n, void* const* ptrs)
 void Pool::drain_cpu_locked(CpuCache* cc)
 {
 	for (int cls = 0; cls < int(kNrClasses); cls++)
-		flush_locked(cls, cc, cc->cls[cls].count);
+		flush_locked(cls, cc, cc->cls[cls].n());
 }
 
 void Pool::cache_drain_local()
@@ -348,13 +345,13 @@ u64 Pool::cached_objects() const
 	u64 n = 0;
 	for (u32 cpu : possible_cpus())
 		for (const auto& s : cache(cpu)->cls)
-			n += rd32(s.count);
+			n += s.n();
 	return n;
 }
 
 void Pool::set_caching(bool on)
 {
-	__atomic_store_n(&cache_on_, on, __ATOMIC_RELAXED);
+	cache_on_.store(on, mo::relaxed);
 	if (!on)
 		drain_caches();
 }
@@ -375,8 +372,8 @@ void Pool::trim_idle_caches()
 			[](void* a) {
 				Pool* pool = static_cast<Pool*>(a);
 				CpuCache* cc = pool->cache(pcpu_this_cpu());
-				if (__atomic_load_n(&cc->touched, __ATOMIC_RELAXED)) {
-					__atomic_store_n(&cc->touched, 0u, __ATOMIC_RELAXED);
+				if (cc->touched.load(mo::relaxed)) {
+					cc->touched.store(0u, mo::relaxed);
 					return;
 				}
 				pool->cache_drain_local();
@@ -451,7 +448,7 @@ void Pool::show_cache(void* seq)
 		for (u32 cpu : possible_cpus()) {
 			const CpuCache* cc = cache(cpu);
 			const ClassCounters& c = cc->ctr[cls];
-			u32 cached = rd32(cc->cls[cls].count);
+			u32 cached = cc->cls[cls].n();
 			if (!cached && !rd(c.hits) && !rd(c.carved) && !rd(c.frees) && !rd(c.fails))
 				continue; // never used on this CPU
 			pcpu_seq_printf(seq,

@@ -33,6 +33,7 @@
 #pragma once
 
 #include "area_map.h"
+#include "atomic.h"
 #include "list.h"
 
 namespace pcp {
@@ -58,10 +59,10 @@ public:
 	uptr addr(int cpu, u32 off) const { return base_ + uptr(cpu) * unit_bytes_ + off; }
 	// The tag byte of the allocation at unit offset @off (a multiple of
 	// kTagBytes).
-	u8* tag(u32 off) const { return &tags_[off / kTagBytes]; }
+	Atomic<u8>* tag(u32 off) const { return &tags_[off / kTagBytes]; }
 	// The class byte of the allocation at @off (allocator.h, kMetaCached):
 	// 0 unless a per-CPU cache's class object starts there.
-	u8* meta(u32 off) const { return &meta_[off / kTagBytes]; }
+	Atomic<u8>* meta(u32 off) const { return &meta_[off / kTagBytes]; }
 
 	AreaMap map; // protected by the pool lock
 	ListNode slot_node; // in Pool::slots_[slot], under the pool lock
@@ -79,8 +80,9 @@ private:
 	uptr base_ = 0; // unit 0; the whole range is nr_units * unit
 	u32 unit_bytes_ = 0;
 	void* vm_ = nullptr; // what pcpu_vm_reserve returned
-	u8* tags_ = nullptr; // unit_bytes_ / kTagBytes element tags
-	u8* meta_ = nullptr; // unit_bytes_ / kTagBytes class bytes
+	// Read and written without the pool lock (cmpxchg, relaxed stores).
+	Atomic<u8>* tags_ = nullptr; // unit_bytes_ / kTagBytes element tags
+	Atomic<u8>* meta_ = nullptr; // unit_bytes_ / kTagBytes class bytes
 };
 
 } // namespace pcp

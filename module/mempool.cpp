@@ -15,16 +15,16 @@ void* mempool_dir;
 // Element tag ids in use (bit i: id i), and where the round-robin search
 // starts; under mempools_mutex.
 constexpr u32 kMaxId = 127;
-constinit u64 ids_used[2];
+// Written under the mempools mutex, read without it (mempool_id_live()).
+constinit Atomic<u64> ids_used[2];
 constinit u32 next_id = 1;
 
 u8 id_get()
 {
 	for (u32 i = 0; i < kMaxId; i++) {
 		u32 id = (next_id - 1 + i) % kMaxId + 1;
-		if (!bitmap::test(ids_used, id)) {
-			// Atomic: mempool_id_live() reads without the mutex.
-			__atomic_fetch_or(&ids_used[id / 64], 1ull << (id % 64), __ATOMIC_RELAXED);
+		if (!(ids_used[id / 64].load(mo::relaxed) >> (id % 64) & 1)) {
+			ids_used[id / 64].fetch_or(1ull << (id % 64), mo::relaxed);
 			next_id = id % kMaxId + 1;
 			return u8(id);
 		}
@@ -37,8 +37,7 @@ int cpu_dead_cb(unsigned int cpu);
 
 bool mempool_id_live(u32 id)
 {
-	return id && id <= kMaxId &&
-	       (__atomic_load_n(&ids_used[id / 64], __ATOMIC_RELAXED) >> (id % 64) & 1);
+	return id && id <= kMaxId && (ids_used[id / 64].load(mo::relaxed) >> (id % 64) & 1);
 }
 
 namespace {
@@ -52,14 +51,13 @@ void show_fn(void* seq, void* arg) { static_cast<Mempool*>(arg)->show(seq); }
 // cmpxchg; a thief that popped meanwhile only moves the slot down.
 PCPU_ALWAYS_INLINE bool Mempool::Mag::push(void* e)
 {
-	u64 s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+	u64 s = state.load(mo::relaxed);
 	for (;;) {
 		u32 c = u32(s);
 		if (c == kMagSize)
 			return false;
-		__atomic_store_n(&elems[c], e, __ATOMIC_RELAXED);
-		if (__atomic_compare_exchange_n(&state, &s, ((s >> 32) + 1) << 32 | (c + 1), false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		elems[c].store(e, mo::relaxed);
+		if (state.cmpxchg(s, ((s >> 32) + 1) << 32 | (c + 1), mo::release, mo::relaxed))
 			return true;
 	}
 }
@@ -69,20 +67,19 @@ PCPU_ALWAYS_INLINE bool Mempool::Mag::push(void* e)
 // no push or pop came in between (gen).
 PCPU_ALWAYS_INLINE void* Mempool::Mag::pop()
 {
-	u64 s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	u64 s = state.load(mo::acquire);
 	for (;;) {
 		u32 c = u32(s);
 		if (!c)
 			return nullptr;
-		void* e = __atomic_load_n(&elems[c - 1], __ATOMIC_RELAXED);
-		if (__atomic_compare_exchange_n(&state, &s, ((s >> 32) + 1) << 32 | (c - 1), false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		void* e = elems[c - 1].load(mo::relaxed);
+		if (state.cmpxchg(s, ((s >> 32) + 1) << 32 | (c - 1), mo::acq_rel, mo::acquire))
 			return e;
 	}
 }
 // Per-CPU counters: one writer (their CPU, IRQs off), read by get_stats().
-PCPU_ALWAYS_INLINE void inc(u64& c) { __atomic_store_n(&c, c + 1, __ATOMIC_RELAXED); }
-PCPU_ALWAYS_INLINE u64 rd(const u64& c) { return __atomic_load_n(&c, __ATOMIC_RELAXED); }
+PCPU_ALWAYS_INLINE void inc(Atomic<u64>& c) { c.add_single_writer(1); }
+PCPU_ALWAYS_INLINE u64 rd(const Atomic<u64>& c) { return c.load(mo::relaxed); }
 
 Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp gfp)
 {
@@ -107,7 +104,7 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->align_ = max<u32>(align, kTagBytes);
 	mp->cls_ = Pool::class_of(mp->size_, mp->align_);
 	mp->min_nr_ = min_nr;
-	mp->deficit_ = i32(min_nr); // the reserve starts empty
+	mp->deficit_.store(i32(min_nr), mo::relaxed); // the reserve starts empty
 	{
 		MutexGuard g(mempools_mutex);
 		mp->id_ = id_get();
@@ -188,7 +185,7 @@ void Mempool::destroy()
 		// Elements still out keep the id in their tags: pcpupool_free()
 		// takes them (see allocator.h); the id is reused last.
 		MutexGuard g(mempools_mutex);
-		__atomic_fetch_and(&ids_used[id_ / 64], ~(1ull << (id_ % 64)), __ATOMIC_RELAXED);
+		ids_used[id_ / 64].fetch_and(~(1ull << (id_ % 64)), mo::relaxed);
 	}
 	g_pool.free(mags_);
 	g_pool.free(stats_);
@@ -222,8 +219,8 @@ PCPU_ALWAYS_INLINE void Mempool::mark_out(void* elem) const
 {
 	if (!id_)
 		return;
-	if (u8* t = g_pool.tag_of(elem))
-		__atomic_store_n(t, tag(true), __ATOMIC_RELAXED);
+	if (Atomic<u8>* t = g_pool.tag_of(elem))
+		t->store(tag(true), mo::relaxed);
 }
 
 // A user gives @elem back: only an element of this pool that is out may
@@ -235,9 +232,8 @@ PCPU_ALWAYS_INLINE bool Mempool::check_free(void* elem, int cpu)
 	if (!id_)
 		return true;
 	u8 seen = tag(true);
-	u8* t = g_pool.tag_of(elem);
-	if (PCPU_LIKELY(t && __atomic_compare_exchange_n(t, &seen, tag(false), false,
-							 __ATOMIC_RELAXED, __ATOMIC_RELAXED)))
+	Atomic<u8>* t = g_pool.tag_of(elem);
+	if (PCPU_LIKELY(t && t->cmpxchg(seen, tag(false), mo::relaxed, mo::relaxed)))
 		return true;
 	inc(cstats(cpu)->misuse);
 	report_bad_free(elem, t, seen);
@@ -436,19 +432,15 @@ void* Mempool::alloc_impl(const AllocCtx& ctx, Gfp gfp, bool may_wait, Ask ask)
 // reserve is the path taken when the allocator has already failed.
 PCPU_ALWAYS_INLINE bool Mempool::take_deficit()
 {
-	i32 d = __atomic_load_n(&deficit_, __ATOMIC_RELAXED);
+	i32 d = deficit_.load(mo::relaxed);
 	while (d > 0) {
-		if (__atomic_compare_exchange_n(&deficit_, &d, d - 1, true, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
+		if (deficit_.cmpxchg(d, d - 1, mo::relaxed, mo::relaxed))
 			return true;
 	}
 	return false;
 }
 
-PCPU_ALWAYS_INLINE void Mempool::left_reserve()
-{
-	__atomic_fetch_add(&deficit_, 1, __ATOMIC_RELAXED);
-}
+PCPU_ALWAYS_INLINE void Mempool::left_reserve() { deficit_.fetch_add(1, mo::relaxed); }
 
 // An element of the reserve moves to the depot (drains, hotplug); if the
 // depot has no room it leaves the reserve for the allocator.
@@ -526,7 +518,7 @@ void Mempool::refill()
 int Mempool::refill_rounds(int rounds)
 {
 	for (int round = 0; round < rounds; round++) {
-		i32 want = __atomic_load_n(&deficit_, __ATOMIC_RELAXED);
+		i32 want = deficit_.load(mo::relaxed);
 		if (round == 0) {
 			SpinIrqGuard g(depot_lock_);
 			refill_runs_++;
@@ -622,7 +614,7 @@ int Mempool::resize(u32 new_min)
 			depot_ = bigger;
 			depot_cap_ = new_min + kMagSize;
 		}
-		__atomic_fetch_add(&deficit_, i32(new_min) - i32(min_nr_), __ATOMIC_RELAXED);
+		deficit_.fetch_add(i32(new_min) - i32(min_nr_), mo::relaxed);
 		min_nr_ = new_min;
 	}
 	delete[] old;

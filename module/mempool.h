@@ -98,17 +98,18 @@ private:
 	// (IRQs off), a thief under the depot lock, the hotplug teardown of
 	// a dead owner, in any number at once.
 	struct Mag {
-		u64 state;
-		void* elems[kMagSize];
+		Atomic<u64> state;
+		Atomic<void*> elems[kMagSize];
 
-		u32 count() const { return u32(__atomic_load_n(&state, __ATOMIC_RELAXED)); }
+		u32 count() const { return u32(state.load(mo::relaxed)); }
 		[[nodiscard]] PCPU_ALWAYS_INLINE bool push(void* e);
 		PCPU_ALWAYS_INLINE void* pop();
 	};
+	// One writer each (their CPU, IRQs off), read by get_stats().
 	struct CpuStats {
-		u64 allocator, magazine, depot, direct, failures, waits;
-		u64 frees_magazine, frees_depot, frees_allocator, outstanding_delta;
-		u64 misuse;
+		Atomic<u64> allocator, magazine, depot, direct, failures, waits;
+		Atomic<u64> frees_magazine, frees_depot, frees_allocator, outstanding_delta;
+		Atomic<u64> misuse;
 	};
 
 	// @cpu's magazine and counters (pcpupool memory).
@@ -147,7 +148,7 @@ private:
 	u32 align_ = 0;
 	u32 min_nr_ = 0; // changed by resize() under depot_lock_
 	// min_nr_ - (depot + magazines): atomics only (mempool.cpp).
-	i32 deficit_ = 0;
+	Atomic<i32> deficit_;
 	u8 id_ = 0; // element tag id, 0 = unchecked
 	int cls_ = -1; // the front end's class of an element, or -1
 	void* mags_ = nullptr; // percpu Mag (pcpupool memory)

@@ -18,7 +18,7 @@ template <typename Locked, typename Unlocked>
 const char* Pool::walk_chunks(Locked locked, Unlocked unlocked)
 {
 	RcuReadGuard rcu;
-	const ChunkIndex* idx = __atomic_load_n(&index_, __ATOMIC_ACQUIRE);
+	const ChunkIndex* idx = index_.load(mo::acquire);
 	auto visit = [&](bool lock_each) -> const char* {
 		for (u32 i = 0; idx && i < idx->n; i++) {
 			const Chunk* c = idx->c[i];
@@ -37,7 +37,7 @@ const char* Pool::walk_chunks(Locked locked, Unlocked unlocked)
 		}
 		return nullptr;
 	};
-	if (PCPU_UNLIKELY(__atomic_load_n(&test_whole_walk_, __ATOMIC_RELAXED))) {
+	if (PCPU_UNLIKELY(test_whole_walk_.load(mo::relaxed))) {
 		SpinIrqGuard g(lock_); // the negative control: every chunk in one section
 		return visit(false);
 	}
@@ -60,7 +60,7 @@ void Pool::get_stats(pcpupool_stats* st)
 	// with it and requires clang's thread-safety analysis to refuse it.
 	st->empty_pop_pages = nr_empty_pop_;
 #endif
-	st->nr_kick = __atomic_load_n(&nr_kick_, __ATOMIC_RELAXED);
+	st->nr_kick = nr_kick_.load(mo::relaxed);
 	// st_ counts what the locked paths gave users; class objects are
 	// counted per CPU by the front end (single writers, summed here, so
 	// a snapshot taken while others allocate may be off by a few).
@@ -70,16 +70,16 @@ void Pool::get_stats(pcpupool_stats* st)
 		const CpuCache* cc = cache(cpu);
 		for (int cls = 0; cls < int(kNrClasses); cls++) {
 			const ClassCounters& c = cc->ctr[cls];
-			u64 allocs = __atomic_load_n(&c.allocs, __ATOMIC_RELAXED);
-			u64 frees = __atomic_load_n(&c.frees, __ATOMIC_RELAXED);
+			u64 allocs = c.allocs.load(mo::relaxed);
+			u64 frees = c.frees.load(mo::relaxed);
 			st->nr_alloc += allocs;
 			st->nr_dealloc += frees;
 			st->live_bytes += (allocs - frees) * class_bytes(cls);
-			st->nr_atomic_alloc += __atomic_load_n(&c.atomic, __ATOMIC_RELAXED);
-			st->atomic_alloc_failed += __atomic_load_n(&c.fails, __ATOMIC_RELAXED);
+			st->nr_atomic_alloc += c.atomic.load(mo::relaxed);
+			st->atomic_alloc_failed += c.fails.load(mo::relaxed);
 		}
-		u64 lo = __atomic_load_n(&cc->min_size, __ATOMIC_RELAXED);
-		u64 hi = __atomic_load_n(&cc->max_size, __ATOMIC_RELAXED);
+		u64 lo = cc->min_size.load(mo::relaxed);
+		u64 hi = cc->max_size.load(mo::relaxed);
 		if (lo && (!st->min_alloc_size || lo < st->min_alloc_size))
 			st->min_alloc_size = lo;
 		st->max_alloc_size = max<u64>(st->max_alloc_size, hi);
@@ -193,7 +193,7 @@ const char* Pool::check()
 				return e;
 			// Tags only at the start of live allocations.
 			for (u32 off = 0; off < unit_bytes_; off += kTagBytes) {
-				u8 t = __atomic_load_n(c->tag(off), __ATOMIC_RELAXED);
+				u8 t = c->tag(off)->load(mo::relaxed);
 				if (t && !c->map.alloc_size(off / kMinAllocBytes))
 					return "element tag on no live allocation";
 			}
@@ -204,9 +204,10 @@ const char* Pool::check()
 		return err;
 	SpinIrqGuard g(lock_);
 	u32 empty = 0, pop = 0, off_slots = 0;
+	const ChunkIndex* idx = index_.load(mo::relaxed); // stable under the lock
 	for (u32 i = 0; i < nr_chunks(); i++) {
-		const Chunk* c = index_->c[i];
-		if (i && index_->c[i - 1]->base() >= c->base())
+		const Chunk* c = idx->c[i];
+		if (i && idx->c[i - 1]->base() >= c->base())
 			return "chunk index not sorted";
 		// Created and not yet placed, or being destroyed: not in the
 		// global counts.

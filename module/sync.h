@@ -13,6 +13,7 @@
 // through the explicit unlock() where a function must drop a lock mid-way.
 #pragma once
 
+#include "atomic.h"
 #include "pcpupool_layout.h"
 #include "thread_safety.h"
 #include "types.h"
@@ -84,15 +85,12 @@ public:
 	void* raw() const { return storage_; }
 	// Whether the calling task holds it through a MutexGuard (the
 	// allocation recorder asks; lockdep is not on every test kernel).
-	bool held_by_current() const
-	{
-		return __atomic_load_n(&owner_, __ATOMIC_RELAXED) == pcpu_current();
-	}
+	bool held_by_current() const { return owner_.load(mo::relaxed) == pcpu_current(); }
 
 private:
 	friend class MutexGuard;
 	alignas(PCPU_MUTEX_ALIGN) mutable unsigned char storage_[PCPU_MUTEX_SIZE] = {};
-	void* owner_ = nullptr; // the guard's task while held, else nullptr
+	Atomic<void*> owner_; // the guard's task while held, else nullptr
 };
 
 // A held mutex.  Killable guards may fail to take it: check held() (the
@@ -108,13 +106,13 @@ public:
 		else if (pcpu_mutex_lock_killable(m.raw()))
 			mutex_ = nullptr;
 		if (mutex_)
-			__atomic_store_n(&m.owner_, pcpu_current(), __ATOMIC_RELAXED);
+			m.owner_.store(pcpu_current(), mo::relaxed);
 	}
 	explicit MutexGuard(Mutex& m) PCPU_ACQUIRE(m) : MutexGuard(m, Wait::uninterruptible) {}
 	~MutexGuard() PCPU_RELEASE()
 	{
 		if (mutex_) {
-			__atomic_store_n(&mutex_->owner_, nullptr, __ATOMIC_RELAXED);
+			mutex_->owner_.store(nullptr, mo::relaxed);
 			pcpu_mutex_unlock(mutex_->raw());
 		}
 	}

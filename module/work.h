@@ -11,6 +11,7 @@
 // each kind of queueing runs the item.
 #pragma once
 
+#include "atomic.h"
 #include "pcpupool_layout.h"
 #include "types.h"
 
@@ -24,16 +25,16 @@ public:
 	void setup(pcpu_work_fn fn, void* arg)
 	{
 		pcpu_work_setup(storage_, fn, arg);
-		__atomic_store_n(&set_up_, true, __ATOMIC_RELEASE);
+		set_up_.store(true, mo::release);
 	}
 	// Whether setup() ran: kicks that can come before it (the atomic path
 	// of a pool still initializing) are dropped.
-	bool set_up() const { return __atomic_load_n(&set_up_, __ATOMIC_ACQUIRE); }
+	bool set_up() const { return set_up_.load(mo::acquire); }
 	// Cancels and waits for a running call; the item may be set up again.
 	void cancel_sync()
 	{
 		// Kicks from now on are dropped; the cancel catches earlier ones.
-		if (__atomic_exchange_n(&set_up_, false, __ATOMIC_ACQ_REL))
+		if (set_up_.exchange(false, mo::acq_rel))
 			pcpu_work_cancel_sync(storage_);
 	}
 	void queue() { pcpu_work_queue(storage_); }
@@ -43,7 +44,7 @@ public:
 
 private:
 	alignas(PCPU_WORK_ALIGN) unsigned char storage_[PCPU_WORK_SIZE] = {};
-	bool set_up_ = false;
+	Atomic<bool> set_up_;
 };
 
 } // namespace pcp

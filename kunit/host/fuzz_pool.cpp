@@ -140,8 +140,8 @@ void break_leak_cached()
 			continue;
 		CpuCache* cc = g_pool.cache(cpu);
 		for (int c = 0; !done && c < int(kNrClasses); c++) {
-			if (cc->cls[c].count) {
-				cc->cls[c].set_count(cc->cls[c].count - 1);
+			if (cc->cls[c].n()) {
+				cc->cls[c].set_count(cc->cls[c].n() - 1);
 				done = true;
 			}
 		}
@@ -221,7 +221,7 @@ void snapshot_fits(u32 bits, u32 align)
 {
 	g_nr_fits = 0;
 	for (u32 i = 0; i < g_pool.nr_chunks() && g_nr_fits < 256; i++) {
-		Chunk* c = g_pool.index_->c[i];
+		Chunk* c = g_pool.index_.load(mo::relaxed)->c[i];
 		g_fits[g_nr_fits++] = {c, c->slot, brute_fit(c->map, bits, align, true),
 				       brute_fit(c->map, bits, align, false)};
 	}
@@ -307,7 +307,7 @@ void verify()
 	S.nr_have = 0;
 	u64 bytes = 0;
 	for (u32 i = 0; i < g_pool.nr_chunks(); i++) {
-		Chunk* c = g_pool.index_->c[i];
+		Chunk* c = g_pool.index_.load(mo::relaxed)->c[i];
 		const AreaMap& m = c->map;
 		u32 pos = 0;
 		while ((pos = bitmap::find_next_set(m.alloc_map_, m.nr_bits_, pos)) < m.nr_bits_) {
@@ -346,13 +346,13 @@ void verify()
 			continue;
 		const CpuCache* cc = g_pool.cache(cpu);
 		for (int c = 0; c < int(kNrClasses); c++) {
-			if (cc->cls[c].count > class_cap(c))
+			if (cc->cls[c].n() > class_cap(c))
 				FAILF("CPU %d class %d: %u cached, cap %u", cpu, c,
-				      cc->cls[c].count, class_cap(c));
-			for (u32 o = 0; o < cc->cls[c].count; o++)
+				      cc->cls[c].n(), class_cap(c));
+			for (u32 o = 0; o < cc->cls[c].n(); o++)
 				want(cc->cls[c].objs[o], class_bytes(c));
-			cached += cc->cls[c].count;
-			cached_bytes += u64(cc->cls[c].count) * class_bytes(c);
+			cached += cc->cls[c].n();
+			cached_bytes += u64(cc->cls[c].n()) * class_bytes(c);
 		}
 	}
 	if (cached != g_pool.cached_objects())
@@ -380,7 +380,7 @@ void verify()
 				      "elems[] overflowed",
 				      k, cpu, g->count(), Mempool::kMagSize);
 			for (u32 e = 0; e < g->count(); e++)
-				want(g->elems[e], elem);
+				want(g->elems[e].load(mo::relaxed), elem);
 			in_mags += g->count();
 		}
 		for (u32 o = 0; o < P.nr_out; o++)
@@ -506,8 +506,8 @@ Chunk* chunk_of(void* p)
 {
 	uptr a = reinterpret_cast<uptr>(p);
 	for (u32 i = 0; i < g_pool.nr_chunks(); i++)
-		if (g_pool.index_->c[i]->contains(a))
-			return g_pool.index_->c[i];
+		if (g_pool.index_.load(mo::relaxed)->c[i]->contains(a))
+			return g_pool.index_.load(mo::relaxed)->c[i];
 	return nullptr;
 }
 
