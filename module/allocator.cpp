@@ -557,18 +557,33 @@ int Pool::init(u32 unit_bytes)
 	nr_units_ = pcpu_nr_cpu_ids();
 	nr_slots_ = fls64(unit_bytes_) + 2;
 	PCPU_BUG_ON(nr_slots_ > kMaxSlots);
-	// First: exit() cancels the work and takes the locks whatever
-	// failed below.  None of this can fail.
+	// Step by step, each followed by its undo: a failure undoes exactly
+	// what was done, and exit() only ever sees a whole pool.  The locks
+	// and work items cannot fail; nothing queues the work before the end.
 	lock_.init(PCPU_LOCK_POOL);
 	mutex_.init(PCPU_LOCK_ALLOC_MUTEX);
 	balance_work_.setup(balance_work_fn, this);
 	reap_work_.setup(reap_work_fn, this);
+	Defer undo_work([this] {
+		balance_work_.cancel_sync();
+		reap_work_.cancel_sync();
+		mutex_.destroy();
+	});
 	unit_off_ = new (Gfp::kernel()) unsigned long[nr_units_];
-	cpus_ = new (Gfp::kernel()) u32[nr_units_];
-	if (!unit_off_ || !cpus_) {
-		exit();
+	if (!unit_off_)
 		return kENOMEM;
-	}
+	Defer undo_unit_off([this] {
+		delete[] unit_off_;
+		unit_off_ = nullptr;
+	});
+	cpus_ = new (Gfp::kernel()) u32[nr_units_];
+	if (!cpus_)
+		return kENOMEM;
+	Defer undo_cpus([this] {
+		delete[] cpus_;
+		cpus_ = nullptr;
+		nr_possible_ = 0;
+	});
 	nr_possible_ = 0;
 	for (u32 cpu = 0; cpu < nr_units_; cpu++) {
 		if (pcpu_cpu_possible(cpu))
@@ -583,10 +598,11 @@ int Pool::init(u32 unit_bytes)
 		st_.unit_size = unit_bytes_;
 		st_.nr_units = nr_units_;
 	}
-	if (!init_cache()) {
-		exit();
+	if (!init_cache()) // undoes itself
 		return kENOMEM;
-	}
+	undo_cpus.cancel();
+	undo_unit_off.cancel();
+	undo_work.cancel();
 	// Start with the high watermark of populated pages, as the kernel's
 	// first chunk has: atomic callers can be served right after load.
 	kick_balance(true);
@@ -598,14 +614,11 @@ void Pool::exit()
 	// The caches first: their objects go back to the area map, and the
 	// shrinker must not run on a pool that is going away.
 	exit_cache();
-	// Set up with the locks, first thing in init(): after a failed
-	// init() with bad arguments there is nothing more to undo.
-	const bool live = balance_work_.set_up();
 	// No new kicks can come once users are gone; cancel the work first,
 	// then destroy what a cancelled reap would have.
 	balance_work_.cancel_sync();
 	reap_work_.cancel_sync();
-	if (live) {
+	{
 		reap();
 		pcpupool_stats st;
 		get_stats(&st);
@@ -643,8 +656,7 @@ void Pool::exit()
 	delete[] cpus_;
 	cpus_ = nullptr;
 	nr_possible_ = 0;
-	if (live)
-		mutex_.destroy();
+	mutex_.destroy();
 }
 
 } // namespace pcp

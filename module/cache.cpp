@@ -403,19 +403,31 @@ bool Pool::init_cache()
 	// The caches live in the kernel's own percpu memory (one copy per CPU,
 	// each in that CPU's unit), reached through a table of this CPU's
 	// address: one load on the fast path, no port call.
+	// A failure undoes what was done (types.h, Defer).
 	CpuCache** table = new (Gfp::kernel()) CpuCache*[nr_units_]();
 	if (!table)
 		return false;
-	cache_ = pcpu_kpercpu_alloc(sizeof(CpuCache), kClassAlignMax);
-	if (!cache_) {
-		delete[] table;
+	Defer undo_table([table] { delete[] table; });
+	void* cache = pcpu_kpercpu_alloc(sizeof(CpuCache), kClassAlignMax);
+	if (!cache)
 		return false;
-	}
+	Defer undo_cache([cache] { pcpu_kpercpu_free(cache); });
 	for (u32 cpu : possible_cpus())
-		table[cpu] = static_cast<CpuCache*>(pcpu_kpercpu_ptr(cache_, cpu));
+		table[cpu] = static_cast<CpuCache*>(pcpu_kpercpu_ptr(cache, cpu));
+	cache_ = cache;
 	caches_ = table; // from here on the front end is usable
+	Defer undo_publish([this] {
+		caches_ = nullptr;
+		cache_ = nullptr;
+	});
+	// Last: a registered shrinker may run at once.
 	shrinker_ = pcpu_shrinker_new("pcpupool", shrink_count, shrink_scan, this);
-	return shrinker_ != nullptr;
+	if (!shrinker_)
+		return false;
+	undo_publish.cancel();
+	undo_cache.cancel();
+	undo_table.cancel();
+	return true;
 }
 
 // Unload, first step: no more shrinking, every cached object back to its

@@ -32,6 +32,15 @@ u8 id_get()
 	return 0;
 }
 
+// Frees @id (0: none) for reuse.
+void id_put(u8 id)
+{
+	if (!id)
+		return;
+	MutexGuard g(mempools_mutex);
+	ids_used[id / 64].fetch_and(~(1ull << (id % 64)), mo::relaxed);
+}
+
 int cpu_dead_cb(unsigned int cpu);
 } // namespace
 
@@ -92,10 +101,11 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	Mempool* mp = new (gfp) Mempool;
 	if (!mp)
 		return nullptr;
-	// First: destroy() takes this lock and cancels this work whatever
-	// else failed below.
+	Defer undo_new([mp] { delete mp; });
+	// Cannot fail.  The work is queued only once the pool is published.
 	mp->depot_lock_.init(PCPU_LOCK_MEMPOOL);
 	mp->work_.setup(refill_work_fn, mp);
+	Defer undo_work([mp] { mp->work_.cancel_sync(); });
 	u32 i = 0;
 	for (; name && name[i] && i + 1 < sizeof(mp->name_); i++)
 		mp->name_[i] = name[i];
@@ -112,27 +122,32 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	if (!mp->id_)
 		pcpu_log(PCPU_LOG_INFO, "mempool %s: all %u element tag ids taken: unchecked",
 			 mp->name_, kMaxId);
+	Defer undo_id([mp] { id_put(mp->id_); });
 	void** depot = new (gfp) void*[min_nr + kMagSize];
-	if (depot) {
+	if (!depot)
+		return nullptr;
+	{
 		SpinIrqGuard g(mp->depot_lock_);
 		mp->depot_ = depot;
 		mp->depot_cap_ = min_nr + kMagSize;
 	}
+	Defer undo_depot([depot] { delete[] depot; });
 	mp->mags_ = g_pool.alloc(sizeof(Mag), 8, gfp);
-	mp->stats_ = g_pool.alloc(sizeof(CpuStats), 8, gfp);
-	if (!depot || !mp->mags_ || !mp->stats_) {
-		mp->destroy();
+	if (!mp->mags_)
 		return nullptr;
-	}
+	Defer undo_mags([mp] { g_pool.free(mp->mags_); });
+	mp->stats_ = g_pool.alloc(sizeof(CpuStats), 8, gfp);
+	if (!mp->stats_)
+		return nullptr;
+	Defer undo_stats([mp] { g_pool.free(mp->stats_); });
 	// Fill the reserve now, as mempool_create does: a pool is useful from
 	// its first allocation.
+	Defer undo_fill([mp] { mp->release_elements(); });
 	int ret;
 	while ((ret = mp->refill_rounds(64)) > 0)
 		pcpu_cond_resched();
-	if (ret) {
-		mp->destroy();
+	if (ret)
 		return nullptr;
-	}
 	{
 		MutexGuard g(mempools_mutex);
 		mempools.push_back(mp);
@@ -141,33 +156,25 @@ Mempool* Mempool::create(const char* name, u32 size, u32 align, u32 min_nr, Gfp 
 	mp->dir_ = pcpu_debugfs_dir(mp->name_, mempool_dir);
 	if (mp->dir_)
 		pcpu_debugfs_create(mp->dir_, &mp->files_[0]);
+	// Whole: from now on destroy() undoes it.
+	undo_fill.cancel();
+	undo_stats.cancel();
+	undo_mags.cancel();
+	undo_depot.cancel();
+	undo_id.cancel();
+	undo_work.cancel();
+	undo_new.cancel();
 	return mp;
 }
 
-void Mempool::destroy()
+// The elements the pool holds (magazines, then the depot) back to the
+// allocator.  No user may run concurrently: magazines are read directly.
+void Mempool::release_elements()
 {
-	if (node.linked()) {
-		MutexGuard g(mempools_mutex);
-		List<Mempool, &Mempool::node>::remove(this);
-	}
-	pcpu_debugfs_remove(dir_);
-	work_.cancel_sync();
-	if (stats_ && mags_) { // get_stats() reads both
-		pcpupool_mempool_stats st;
-		get_stats(&st);
-		PCPU_WARN_ONCE(st.outstanding,
-			       "mempool %s destroyed with %llu elements still out: they stay "
-			       "allocated; free them with pcpupool_free()",
-			       name_, st.outstanding);
-	}
-	// No user may run concurrently with destroy: magazines are read
-	// directly.
-	if (mags_) {
-		for (u32 cpu : g_pool.possible_cpus()) {
-			Mag* m = mag(cpu);
-			while (void* elem = m->pop())
-				g_pool.free_elem(elem);
-		}
+	for (u32 cpu : g_pool.possible_cpus()) {
+		Mag* m = mag(cpu);
+		while (void* elem = m->pop())
+			g_pool.free_elem(elem);
 	}
 	void** depot;
 	u32 n;
@@ -175,18 +182,38 @@ void Mempool::destroy()
 		SpinIrqGuard g(depot_lock_);
 		depot = depot_;
 		n = depot_count_;
-		depot_ = nullptr;
 		depot_count_ = 0;
 	}
 	for (u32 i = 0; i < n; i++)
 		g_pool.free_elem(depot[i]);
-	delete[] depot;
-	if (id_) {
-		// Elements still out keep the id in their tags: pcpupool_free()
-		// takes them (see allocator.h); the id is reused last.
+}
+
+// A whole pool (create() undoes a partial one itself).
+void Mempool::destroy()
+{
+	{
 		MutexGuard g(mempools_mutex);
-		ids_used[id_ / 64].fetch_and(~(1ull << (id_ % 64)), mo::relaxed);
+		List<Mempool, &Mempool::node>::remove(this);
 	}
+	pcpu_debugfs_remove(dir_);
+	work_.cancel_sync();
+	pcpupool_mempool_stats st;
+	get_stats(&st);
+	PCPU_WARN_ONCE(st.outstanding,
+		       "mempool %s destroyed with %llu elements still out: they stay "
+		       "allocated; free them with pcpupool_free()",
+		       name_, st.outstanding);
+	release_elements();
+	void** depot;
+	{
+		SpinIrqGuard g(depot_lock_);
+		depot = depot_;
+		depot_ = nullptr;
+	}
+	delete[] depot;
+	// Elements still out keep the id in their tags: pcpupool_free()
+	// takes them (see allocator.h); the id is reused last.
+	id_put(id_);
 	g_pool.free(mags_);
 	g_pool.free(stats_);
 	delete this;

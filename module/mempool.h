@@ -65,6 +65,7 @@ public:
 	[[nodiscard]] static Mempool* create(const char* name, u32 size, u32 align, u32 min_nr,
 					     Gfp gfp);
 	void destroy();
+	void release_elements();
 	// @injected: fail_pcpupool failed this call's allocator attempts (the
 	// reserve may still serve it).
 	void* alloc(Gfp gfp, bool injected = false);

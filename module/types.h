@@ -86,6 +86,28 @@ constexpr typename remove_reference<T>::type&& move(T&& t) noexcept
 	T(T&&) = delete;                 \
 	T& operator=(T&&) = delete
 
+// A construction step's undo, run when the scope is left unless cancel()
+// was called: an object is built step by step, each step followed by its
+// Defer, and the last step cancels them all, so a failure undoes exactly
+// what was done and a destroy() only ever sees whole objects.
+template <typename F>
+class Defer {
+public:
+	explicit Defer(F f) : f_(f) {}
+	~Defer()
+	{
+		if (armed_)
+			f_();
+	}
+	void cancel() { armed_ = false; }
+	Defer(const Defer&) = delete;
+	Defer& operator=(const Defer&) = delete;
+
+private:
+	F f_;
+	bool armed_ = true;
+};
+
 #define PCPU_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PCPU_UNLIKELY(x) __builtin_expect(!!(x), 0)
 // The fast paths' helpers: inlined whatever the kernel's -O level (the

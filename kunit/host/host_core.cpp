@@ -10,7 +10,7 @@ int host_core_init(unsigned int unit_bytes)
 {
 	int ret = pcpupool_core_init(unit_bytes);
 	if (ret) {
-		// g_pool.exit() ran inside; start the next init afresh.
+		// init() undid its own steps; start the next init afresh.
 		new (&pcp::g_pool) pcp::Pool();
 		return ret;
 	}

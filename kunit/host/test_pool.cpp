@@ -17,6 +17,20 @@ namespace {
 
 const unsigned kKernel = pcpu_gfp.kernel;
 
+// With the per-CPU front end off, one whole-unit allocation per element of
+// @p: a chunk each.  False if one failed.
+template <int N>
+bool whole_units(void* (&p)[N])
+{
+	pcpupool_test_set_caching(0);
+	for (auto& x : p) {
+		x = pcpupool_alloc(kUnit, 8, kKernel);
+		if (!x)
+			return false;
+	}
+	return true;
+}
+
 
 } // namespace
 
@@ -320,12 +334,8 @@ HT_CASE(Pool, SpareChunksFreed)
 {
 	Env e;
 	// The locked layer's behaviour: the per-CPU front end off.
-	pcpupool_test_set_caching(0);
 	void* big[4];
-	for (auto& p : big) {
-		p = pcpupool_alloc(kUnit, 8, kKernel);
-		HT_ASSERT(p, "whole-unit allocation");
-	}
+	HT_ASSERT(whole_units(big), "whole-unit allocations");
 	HT_EXPECT(stats().nr_chunks >= 4, "chunks %llu", stats().nr_chunks);
 	for (auto& p : big)
 		pcpupool_free(p);
@@ -613,12 +623,8 @@ HT_CASE(Pool, Debugfs)
 HT_CASE(Pool, ViewsWalkOneChunkPerSection)
 {
 	Env e;
-	pcpupool_test_set_caching(0);
 	void* big[8];
-	for (auto& p : big) {
-		p = pcpupool_alloc(kUnit, 8, kKernel);
-		HT_ASSERT(p, "whole-unit allocation");
-	}
+	HT_ASSERT(whole_units(big), "whole-unit allocations");
 	const unsigned n = stats().nr_chunks;
 	HT_EXPECT(n >= 8, "chunks %u", n);
 	static char buf[1 << 16];

@@ -265,10 +265,12 @@ void pcpu_mutex_unlock(void *mutex)
 	mutex_unlock((struct mutex *)mutex);
 }
 
+#ifdef PCPUPOOL_TEST
 int pcpu_mutex_is_locked(void *mutex)
 {
 	return mutex_is_locked((struct mutex *)mutex);
 }
+#endif
 
 void pcpu_assert_mutex_held(void *mutex)
 {

@@ -522,8 +522,10 @@ int pcpu_mutex_lock_killable(void *mutex) PCPU_PORT_NOEXCEPT;
  */
 void pcpu_mutex_unlock(void *mutex) PCPU_PORT_NOEXCEPT;
 /**
- * pcpu_mutex_is_locked() - mutex_is_locked()
+ * pcpu_mutex_is_locked() - mutex_is_locked() (test builds)
  * @mutex: a mutex set up by pcpu_mutex_init()
+ *
+ * The core never asks; the guard tests do.  Defined only in test builds.
  *
  * Context: Any context.
  * Return: nonzero if some task holds @mutex.

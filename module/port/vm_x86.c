@@ -22,6 +22,11 @@
  * vmap() uses PAGE_SHIFT mappings only, so every page of the range has its
  * own PTE.  Sleepable context only (reserve/release/flush); map/unmap run
  * under the allocator mutex.  This is the only x86-specific file.
+ *
+ * Unlike the rest of the port, this file carries policy: the mapping scheme
+ * above is a design decision, kept here because it is made of x86 page
+ * table operations the C++ core cannot express.  What to populate, when
+ * to flush and how to batch stays in the core (allocator.cpp).
  */
 #include <linux/gfp.h>
 #include <linux/kmemleak.h>
