@@ -53,7 +53,8 @@
 #   blkcg         pcpupool_blk: its KUnit suite, then per-cgroup stats on
 #                 /dev/pcpub0 equal the kernel's io.stat exactly, in both
 #                 queue modes, leaves and parents, with dd and with fio
-#                 mixes of two random seeds (printed by run.sh)
+#                 mixes of two random seeds, one per queue mode
+#                 (printed by run.sh)
 #                 (scripts/guest/blkcg.sh, blkcg_fio.sh)
 #   swap          pcpupool_blk as swap in a 384 MB guest: a memory hog
 #                 swaps for over 60 s while new cgroups issue first IOs;
@@ -258,7 +259,7 @@ group wide kunit kunit PCPUPOOL_MIN_PASS=54 PCPUPOOL_SHAPE=wide PCPUPOOL_TIMEOUT
 # page allocations fail at random (5%), hotplug and the hardirq load on.
 group page-pressure kunit kunit PCPUPOOL_MIN_PASS=1 \
 	PCPUPOOL_APPEND="kunit.filter_glob=pcpupool_stress pcpupool_kunit.stress_ms=90000 pcpupool_kunit.stress_fail=1 pcpupool_guest.fail_probability=5"
-group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=170
+group blkcg blkcg kunit+guest:pcpupool-blkcg PCPUPOOL_MIN_PASS=140
 group swap swap guest:pcpupool-swap PCPUPOOL_MIN_PASS=16 PCPUPOOL_MEM=384
 group stock smoke one
 group stock-6.1 smoke one PCPUPOOL_SERIES=6.1
