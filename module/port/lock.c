@@ -145,11 +145,15 @@ static __always_inline void irqoff_end(unsigned long flags)
 	walks = __this_cpu_read(pcpu_irqoff_walks);
 	__this_cpu_write(pcpu_irqoff_walks, 0);
 	d = local_clock() - since;
-	if (d <= READ_ONCE(pcpu_irqoff_max_ns) &&
+	/*
+	 * Under emulation local_clock() can stand still across a short
+	 * section: a 0 ns section still names its site when none is known.
+	 */
+	if (d <= READ_ONCE(pcpu_irqoff_max_ns) && READ_ONCE(pcpu_irqoff_max_ip) &&
 	    walks <= READ_ONCE(pcpu_irqoff_max_walks))
 		return;
 	raw_spin_lock(&pcpu_irqoff_lock);
-	if (d > pcpu_irqoff_max_ns) {
+	if (d > pcpu_irqoff_max_ns || !pcpu_irqoff_max_ip) {
 		WRITE_ONCE(pcpu_irqoff_max_ns, d);
 		pcpu_irqoff_max_ip = __this_cpu_read(pcpu_irqoff_ip);
 	}

@@ -138,7 +138,9 @@ done
 [ "$(cat $D/irqoff_measure)" = 0 ] && ok "irqoff_measure off by default" || bad "irqoff_measure not 0"
 try_write 2 $D/irqoff_measure && bad "irqoff_measure accepted 2" || ok "irqoff_measure refused 2"
 echo 1 > $D/irqoff_measure && cat $D/chunks > /dev/null && echo 0 > $D/irqoff_measure
-if grep -q "^longest IRQ-off section: [1-9][0-9]* ns, begun at .*Pool.* (timing off)$" $D/irqoff; then
+# (0 ns is possible: under TCG local_clock() can stand still across a
+# short section; the site proves the section was timed.)
+if grep -q "^longest IRQ-off section: [0-9]* ns, begun at .*Pool.* (timing off)$" $D/irqoff; then
 	ok "irqoff timed a section: $(cat $D/irqoff)"
 else
 	bad "irqoff: $(cat $D/irqoff)"
@@ -263,6 +265,10 @@ echo > $T/trace
 # malformed value refuses the load.
 if insmod /modules/pcpupool.ko fail_pcpupool=1,100,0,2; then
 	echo 0 > /sys/kernel/debug/fail_pcpupool/verbose
+	# Populated pages first (the balance work, not atomic: the fault
+	# attribute leaves it alone): right after load the atomic calls
+	# could find none and fail for that reason.
+	echo 1 > $D/balance
 	echo 10 > $D/hold_atomic
 	[ "$(held)" = 8 ] && ok "fail_pcpupool=1,100,0,2 at load: 2 of 10 failed" ||
 		bad "fail_pcpupool=1,100,0,2 at load: $(held) of 10 held"
