@@ -22,14 +22,16 @@ const char* Pool::walk_chunks(Locked locked, Unlocked unlocked)
 	auto visit = [&](bool lock_each) -> const char* {
 		for (u32 i = 0; idx && i < idx->n; i++) {
 			const Chunk* c = idx->c[i];
+			auto walk = [&] {
+				pcpu_irqoff_note_walk();
+				return locked(c);
+			};
 			const char* err;
 			if (lock_each) {
 				SpinIrqGuard g(lock_);
-				pcpu_irqoff_note_walk();
-				err = locked(c);
+				err = walk();
 			} else {
-				pcpu_irqoff_note_walk();
-				err = locked(c);
+				err = walk();
 			}
 			if (err)
 				return err;
